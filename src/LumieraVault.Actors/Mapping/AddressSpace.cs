@@ -1,0 +1,65 @@
+using Akka.Actor;
+using LumieraVault.Statistics;
+
+namespace LumieraVault.Mapping;
+
+/// <summary>
+/// The lock-free half of the FileMapCache: the address-space budget that every file's actor reserves
+/// from before it maps, and the doorbell that callers' threads ring when a pin is returned while
+/// someone waits for room. The aging list and the waiting requests belong to <see cref="FileMapCacheActor"/>.
+/// </summary>
+internal sealed class AddressSpace
+{
+    private long _reserved;
+    private volatile int _waiters;
+
+    public AddressSpace(long budget, VaultMetrics metrics)
+    {
+        Budget = budget;
+        Metrics = metrics;
+    }
+
+    public long Budget { get; }
+
+    public VaultMetrics Metrics { get; }
+
+    /// <summary>Bytes reserved for windows that are mapped or being mapped.</summary>
+    public long Reserved => Volatile.Read(ref _reserved);
+
+    public IActorRef CacheActor { get; set; } = ActorRefs.Nobody;
+
+    public bool HasWaiters => _waiters > 0;
+
+    public void SetWaiters(int count) => _waiters = count;
+
+    public bool TryReserve(long bytes)
+    {
+        long current = Volatile.Read(ref _reserved);
+        while (true)
+        {
+            if (current + bytes > Budget) return false;
+            long seen = Interlocked.CompareExchange(ref _reserved, current + bytes, current);
+            if (seen == current) return true;
+            current = seen;
+        }
+    }
+
+    public void Release(long bytes) => Interlocked.Add(ref _reserved, -bytes);
+
+    private volatile bool _stopped;
+
+    /// <summary>True once the map cache stopped: windows are then unmapped by whoever returns their last pin.</summary>
+    public bool IsStopped => _stopped;
+
+    public void Stop() => _stopped = true;
+
+    public void NotifyIdle(Window window)
+    {
+        if (_stopped)
+        {
+            if (window.TryRetire()) FileMapCacheActor.UnmapRetired(window, this);
+            return;
+        }
+        CacheActor.Tell(new MapCacheProtocol.WindowIdle(window));
+    }
+}

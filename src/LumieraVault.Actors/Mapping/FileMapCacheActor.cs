@@ -1,0 +1,165 @@
+using Akka.Actor;
+using Akka.Event;
+using LumieraVault.Native;
+using static LumieraVault.Mapping.MapCacheProtocol;
+
+namespace LumieraVault.Mapping;
+
+/// <summary>
+/// Owns the aging list of every mapped window and hands out room in the address-space budget. When a
+/// file's actor needs room, idle windows are unmapped, least recently idle first, until the new window
+/// fits. Pinned windows are never unmapped: when every window is pinned the request waits until a pin is
+/// returned, and fails with <see cref="VaultError.BudgetExhausted"/> (or is dropped, if droppable) when
+/// its deadline passes first. All unmapping happens here (or, after shutdown, on the thread that returns
+/// the last pin), so the budget is released exactly once per window.
+/// </summary>
+internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
+{
+    private sealed record Waiter(long Id, ReserveRoom Request);
+
+    private readonly AddressSpace _space;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<Window> _windows = new(ReferenceEqualityComparer.Instance);
+    private readonly LinkedList<Waiter> _waiters = new();
+    private long _nextWaiterId;
+
+    public FileMapCacheActor(AddressSpace space)
+    {
+        _space = space;
+        Receive<ReserveRoom>(Reserve);
+        Receive<WindowMapped>(m => _windows.Add(m.Window));
+        Receive<RetireWindows>(m =>
+        {
+            foreach (var w in m.Windows)
+            {
+                w.RequestRetire();
+                w.File.Forget(w);
+                if (w.TryRetire()) Unmap(w);
+            }
+            ServeWaiters();
+        });
+        Receive<WindowIdle>(m =>
+        {
+            if (m.Window.RetireRequested && m.Window.TryRetire()) Unmap(m.Window);
+            ServeWaiters();
+        });
+        Receive<WaiterExpired>(Expire);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(AddressSpace space) => Akka.Actor.Props.Create(() => new FileMapCacheActor(space));
+
+    private void Reserve(ReserveRoom request)
+    {
+        if (_waiters.Count == 0 && TryMakeRoom(request.Bytes))
+        {
+            request.Requester.Tell(new RoomGranted(request.Slot, request.Bytes));
+            return;
+        }
+        var waiter = new Waiter(++_nextWaiterId, request);
+        _waiters.AddLast(waiter);
+        _space.SetWaiters(_waiters.Count);
+        _space.Metrics.BudgetWaits.Increment();
+        var delay = request.Deadline - Context.System.Scheduler.Now;
+        Timers.StartSingleTimer(waiter.Id, new WaiterExpired(waiter.Id), delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
+        // A pin may have been returned between the failed attempt and the doorbell being armed.
+        ServeWaiters();
+    }
+
+    private void ServeWaiters()
+    {
+        while (_waiters.First is { } first && TryMakeRoom(first.Value.Request.Bytes))
+        {
+            _waiters.RemoveFirst();
+            Timers.Cancel(first.Value.Id);
+            first.Value.Request.Requester.Tell(new RoomGranted(first.Value.Request.Slot, first.Value.Request.Bytes));
+        }
+        _space.SetWaiters(_waiters.Count);
+    }
+
+    private void Expire(WaiterExpired expired)
+    {
+        for (var node = _waiters.First; node is not null; node = node.Next)
+        {
+            if (node.Value.Id != expired.Id) continue;
+            _waiters.Remove(node);
+            _space.SetWaiters(_waiters.Count);
+            var r = node.Value.Request;
+            VaultException error = r.Droppable
+                ? new FrameDroppedException($"every mapped window of the {_space.Budget}-byte budget stayed pinned until the deadline")
+                : new VaultException(VaultError.BudgetExhausted,
+                    $"Budget exhausted: a {r.Bytes}-byte window of '{r.File.Path}' did not fit in the {_space.Budget}-byte map budget before the deadline, " +
+                    "because every mapped window is pinned. Dispose frames sooner or raise lumiera.vault.map-cache.budget.") { Path = r.File.Path };
+            r.Requester.Tell(new RoomDenied(r.Slot, error));
+            // The head may have been the large request that blocked smaller ones behind it.
+            ServeWaiters();
+            return;
+        }
+    }
+
+    /// <summary>Reserves <paramref name="bytes"/>, unmapping idle windows (least recently idle first) as needed.</summary>
+    private bool TryMakeRoom(long bytes)
+    {
+        if (_space.TryReserve(bytes)) return true;
+        long needed = _space.Reserved + bytes - _space.Budget;
+        long freeable = 0;
+        var candidates = new List<Window>();
+        foreach (var w in _windows)
+        {
+            if (w.Pins == 0 && !w.IsRetired)
+            {
+                candidates.Add(w);
+                freeable += w.MapLength;
+            }
+        }
+        if (freeable < needed) return false;
+        candidates.Sort((a, b) => a.IdleSince.CompareTo(b.IdleSince));
+        foreach (var w in candidates)
+        {
+            if (_space.TryReserve(bytes)) return true;
+            if (!w.TryRetire()) continue; // pinned again since the scan
+            w.File.Forget(w);
+            Unmap(w);
+        }
+        return _space.TryReserve(bytes);
+    }
+
+    private void Unmap(Window window)
+    {
+        _windows.Remove(window);
+        UnmapRetired(window, _space);
+    }
+
+    /// <summary>Unmaps a window that this thread retired, and gives its bytes back to the budget.</summary>
+    internal static void UnmapRetired(Window window, AddressSpace space)
+    {
+        if (Libc.Munmap(window.Address, (nuint)window.MapLength) != 0)
+        {
+            // munmap fails only on arguments we never produce; the range stays reserved to keep the count honest.
+            return;
+        }
+        space.Release(window.MapLength);
+        space.Metrics.MappedBytes.Add(-window.MapLength);
+        space.Metrics.WindowsMapped.Add(-1);
+        space.Metrics.WindowsUnmapped.Increment();
+    }
+
+    protected override void PostStop()
+    {
+        // Idle windows go now; pinned ones when their last pin is returned (the address space unmaps them then).
+        _space.Stop();
+        foreach (var w in _windows.ToList())
+        {
+            w.RequestRetire();
+            w.File.Forget(w);
+            if (w.TryRetire()) Unmap(w);
+        }
+        _windows.Clear();
+        foreach (var waiter in _waiters)
+            waiter.Request.Requester.Tell(new RoomDenied(waiter.Request.Slot, VaultErrors.Stopped()));
+        _waiters.Clear();
+        _space.SetWaiters(0);
+        _log.Debug("Map cache stopped; {0} bytes still reserved by pinned windows", _space.Reserved);
+    }
+}

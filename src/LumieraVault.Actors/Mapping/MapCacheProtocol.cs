@@ -1,0 +1,29 @@
+using Akka.Actor;
+using LumieraVault.Files;
+
+namespace LumieraVault.Mapping;
+
+/// <summary>Messages of the FileMapCache: room in the address-space budget, and the windows that age in it.</summary>
+internal static class MapCacheProtocol
+{
+    /// <summary>A file's actor needs <paramref name="Bytes"/> of budget for a window; answered with <see cref="RoomGranted"/> or <see cref="RoomDenied"/>.</summary>
+    public sealed record ReserveRoom(VaultFile File, WindowSlot Slot, long Bytes, DateTimeOffset Deadline, bool Droppable, IActorRef Requester);
+
+    /// <summary>The bytes are reserved in the budget for the requester; it must map them or release them.</summary>
+    public sealed record RoomGranted(WindowSlot Slot, long Bytes);
+
+    /// <summary>No room before the deadline.</summary>
+    public sealed record RoomDenied(WindowSlot Slot, VaultException Error);
+
+    /// <summary>A new window is mapped: it joins the aging list when idle.</summary>
+    public sealed record WindowMapped(Window Window);
+
+    /// <summary>These windows must go: unmapped now if idle, when their last pin is returned if not.</summary>
+    public sealed record RetireWindows(IReadOnlyList<Window> Windows);
+
+    /// <summary>A window's last pin was returned while it is to be retired, or while requests wait for room.</summary>
+    public sealed record WindowIdle(Window Window);
+
+    /// <summary>A waiter's deadline passed.</summary>
+    public sealed record WaiterExpired(long Id);
+}

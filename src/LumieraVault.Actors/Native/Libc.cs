@@ -1,0 +1,73 @@
+using System.Runtime.InteropServices;
+
+namespace LumieraVault.Native;
+
+/// <summary>
+/// The few libc calls the vault needs that .NET does not expose: mapping windows of a file,
+/// advising the kernel, reserving disk space and reading a file's identity.
+/// Linux only (x64 and arm64 share these signatures and the layout of <c>struct statx</c>).
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    public const int ProtRead = 0x1;
+    public const int ProtWrite = 0x2;
+    public const int MapShared = 0x01;
+    public const int MsSync = 4;
+    public const int MadvNormal = 0;
+    public const int MadvRandom = 1;
+    public const int MadvSequential = 2;
+    public const int MadvWillNeed = 3;
+    public const int MadvDontNeed = 4;
+    public const int PosixFadvDontNeed = 4;
+    public const int AtEmptyPath = 0x1000;
+    public const int StatxBasicStats = 0x7ff;
+    public const int RlimitNoFile = 7;
+
+    public const int ENOENT = 2;
+    public const int EACCES = 13;
+    public const int ENOSPC = 28;
+    public const int EDQUOT = 122;
+    public const int EFBIG = 27;
+    public const int EINTR = 4;
+
+    public static readonly nint MapFailed = -1;
+
+    [LibraryImport(Lib, EntryPoint = "mmap", SetLastError = true)]
+    public static partial nint Mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
+
+    [LibraryImport(Lib, EntryPoint = "munmap", SetLastError = true)]
+    public static partial int Munmap(nint addr, nuint length);
+
+    [LibraryImport(Lib, EntryPoint = "madvise", SetLastError = true)]
+    public static partial int Madvise(nint addr, nuint length, int advice);
+
+    [LibraryImport(Lib, EntryPoint = "msync", SetLastError = true)]
+    public static partial int Msync(nint addr, nuint length, int flags);
+
+    /// <summary>Returns the error number itself (0 on success); it does not set errno.</summary>
+    [LibraryImport(Lib, EntryPoint = "posix_fallocate")]
+    public static partial int PosixFallocate(int fd, long offset, long length);
+
+    /// <summary>Returns the error number itself (0 on success); it does not set errno.</summary>
+    [LibraryImport(Lib, EntryPoint = "posix_fadvise")]
+    public static partial int PosixFadvise(int fd, long offset, long length, int advice);
+
+    [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport(Lib, EntryPoint = "getrlimit", SetLastError = true)]
+    public static partial int Getrlimit(int resource, ulong* limits);
+
+    [LibraryImport(Lib, EntryPoint = "getpagesize")]
+    public static partial int Getpagesize();
+
+    /// <summary>Per-thread file-system uid; used by tests that run as root to lose the permission override.</summary>
+    [LibraryImport(Lib, EntryPoint = "setfsuid")]
+    public static partial int Setfsuid(uint fsuid);
+
+    public static int LastError => Marshal.GetLastPInvokeError();
+
+    public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+}

@@ -1,0 +1,168 @@
+using Akka.Actor;
+using Akka.Event;
+using LumieraVault.Files;
+using LumieraVault.Hosting;
+using LumieraVault.Mapping;
+using LumieraVault.Statistics;
+using static LumieraVault.VaultProtocol;
+
+namespace LumieraVault;
+
+/// <summary>
+/// The vault's guardian: owns the registry of open files (one descriptor per device, inode and
+/// writability), the handle cache, the map cache and one FileMap actor per open file.
+/// </summary>
+internal sealed class VaultActor : ReceiveActor
+{
+    private readonly VaultSettings _settings;
+    private readonly AddressSpace _space;
+    private readonly IActorRef _handles;
+    private readonly IActorRef _maps;
+    private readonly Dictionary<(Native.FileIdentity, bool), VaultFile> _files = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _nextChild;
+
+    public VaultActor(VaultSettings settings, AddressSpace space)
+    {
+        _settings = settings;
+        _space = space;
+        _handles = Context.ActorOf(FileHandleCacheActor.Props(settings.MaxHandles, space.Metrics), "handles");
+        _maps = Context.ActorOf(FileMapCacheActor.Props(space), "maps");
+        space.CacheActor = _maps;
+        Context.ActorOf(Akka.Actor.Props.Create(() => new DeadLetterAnswerer()), "dead-letters");
+        Receive<Register>(OnRegister);
+        Receive<CloseFile>(OnClose);
+        Receive<GetStatistics>(m => m.Reply.TrySetResult(Snapshot()));
+    }
+
+    public static Props Props(VaultSettings settings, AddressSpace space) => Akka.Actor.Props.Create(() => new VaultActor(settings, space));
+
+    private void OnRegister(Register m)
+    {
+        var key = (m.Status.Identity, m.Mode.IsWritable());
+        if (_files.TryGetValue(key, out var existing))
+        {
+            if (existing.Layout != m.Layout)
+            {
+                m.Reply.TrySetException(new VaultException(VaultError.InvalidArgument,
+                    $"'{m.Path}' is already open as '{existing.Path}' with another frame layout; close it first or open it with the same layout.") { Path = m.Path });
+                return;
+            }
+            existing.AddOpener();
+            m.Reply.TrySetResult(existing);
+            return;
+        }
+        var file = new VaultFile(m.Path, m.Mode, m.Layout, m.Use, m.Strategy, m.Status, _settings.WindowSize, _space);
+        file.AddOpener();
+        file.FileMap = Context.ActorOf(FileMapActor.Props(file, _handles, _maps, _settings), $"file-{++_nextChild}");
+        _files[key] = file;
+        _space.Metrics.FilesOpen.Add(1);
+        _log.Debug("Opened {0}", file);
+        m.Reply.TrySetResult(file);
+    }
+
+    private void OnClose(CloseFile m)
+    {
+        var key = (m.File.Identity, m.File.IsWritable);
+        if (!_files.TryGetValue(key, out var file) || !ReferenceEquals(file, m.File))
+        {
+            m.Reply.TrySetResult(true); // closed already
+            return;
+        }
+        if (file.RemoveOpener() > 0)
+        {
+            m.Reply.TrySetResult(true);
+            return;
+        }
+        _files.Remove(key);
+        file.MarkClosed();
+        _space.Metrics.FilesOpen.Add(-1);
+        file.FileMap.Tell(new FileMapProtocol.Close(m.Reply));
+    }
+
+    private VaultStatistics Snapshot()
+    {
+        var x = _space.Metrics;
+        var p = x.MissSamples.Percentiles(50, 99);
+        var files = _files.Values.Select(f =>
+        {
+            var windows = f.AllWindows().Where(w => !w.IsRetired).ToList();
+            return new FileStatistics(f.Path, f.Use.ToString(), f.Size, windows.Count, windows.Sum(w => w.MapLength), windows.Sum(w => w.Pins));
+        }).ToList();
+        return new VaultStatistics
+        {
+            Vault = Context.System.Name,
+            FilesOpen = _files.Count,
+            HandlesOpen = x.HandlesOpen.Value,
+            HandleCap = _settings.MaxHandles,
+            HandlesPeak = x.HandlesOpen.Peak,
+            HandlesOpened = x.HandlesOpened.Value,
+            HandlesClosed = x.HandlesClosed.Value,
+            HandleWaits = x.HandleWaits.Value,
+            WindowsMapped = x.WindowsMapped.Value,
+            WindowsPeak = x.WindowsMapped.Peak,
+            WindowsMappedTotal = x.WindowsMappedTotal.Value,
+            WindowsUnmapped = x.WindowsUnmapped.Value,
+            MappedBytes = x.MappedBytes.Value,
+            MappedBytesPeak = x.MappedBytes.Peak,
+            MapBudget = _space.Budget,
+            FrameRequests = x.FrameRequests.Value,
+            FastPathHits = x.FastPathHits.Value,
+            Misses = x.Misses.Value,
+            Failures = x.Failures.Value,
+            Dropped = x.Dropped.Value,
+            BudgetWaits = x.BudgetWaits.Value,
+            BufferedReads = x.BufferedReads.Value,
+            MissMedianMicroseconds = p[0],
+            MissP99Microseconds = p[1],
+            Files = files,
+        };
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var f in _files.Values) f.MarkClosed();
+        _files.Clear();
+    }
+}
+
+/// <summary>
+/// Answers the requests that reached a stopped actor, so that no caller waits forever: messages left in a
+/// mailbox when an actor stops become dead letters.
+/// </summary>
+internal sealed class DeadLetterAnswerer : ReceiveActor
+{
+    public DeadLetterAnswerer()
+    {
+        Receive<AllDeadLetters>(d => Answer(d.Message));
+    }
+
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(AllDeadLetters));
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    internal static void Answer(object message)
+    {
+        switch (message)
+        {
+            case FileMapProtocol.FrameRequest r:
+                r.Reply.TrySetException(VaultErrors.Stopped());
+                break;
+            case FileMapProtocol.Flush f:
+                f.Reply.TrySetException(VaultErrors.Stopped());
+                break;
+            case FileMapProtocol.Close c:
+                c.Reply.TrySetResult(true);
+                break;
+            case Register reg:
+                reg.Reply.TrySetException(VaultErrors.Stopped());
+                break;
+            case CloseFile cf:
+                cf.Reply.TrySetResult(true);
+                break;
+            case GetStatistics s:
+                s.Reply.TrySetException(VaultErrors.Stopped());
+                break;
+        }
+    }
+}
