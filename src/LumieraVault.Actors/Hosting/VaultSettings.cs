@@ -41,7 +41,7 @@ public sealed record VaultSettings
             : int.Parse(handles, System.Globalization.CultureInfo.InvariantCulture);
         long budget = c.GetByteSize("map-cache.budget") ?? (1L << 30);
         long window = SystemLimits.AlignUp(Math.Max(SystemLimits.PageSize, c.GetByteSize("map-cache.window-size") ?? (4L << 20)));
-        string interval = c.GetString("files.change-check-interval", "500ms");
+        string interval = c.GetString("files.change-check-interval", "1s");
         var settings = new VaultSettings
         {
             MaxHandles = maxHandles,
@@ -51,7 +51,7 @@ public sealed record VaultSettings
             ReadStrategy = Enum.Parse<ReadStrategy>(c.GetString("files.read-strategy", "mapped"), ignoreCase: true),
             ChangeCheckInterval = interval.Equals("off", StringComparison.OrdinalIgnoreCase)
                 ? TimeSpan.Zero
-                : c.GetTimeSpan("files.change-check-interval", TimeSpan.FromMilliseconds(500)),
+                : c.GetTimeSpan("files.change-check-interval", TimeSpan.FromSeconds(1)),
             LeasesPerThread = c.GetInt("frames.leases-per-thread", 64),
         };
         settings.Validate();

@@ -51,7 +51,29 @@ internal sealed class AddressSpace
     /// <summary>True once the map cache stopped: windows are then unmapped by whoever returns their last pin.</summary>
     public bool IsStopped => _stopped;
 
-    public void Stop() => _stopped = true;
+    /// <summary>
+    /// Stops the cache: every window is retired, idle ones unmapped now, pinned ones by whoever returns
+    /// their last pin. Safe to call more than once and from any thread.
+    /// </summary>
+    public void Stop()
+    {
+        _stopped = true;
+        foreach (var window in _live.Keys)
+        {
+            window.RequestRetire();
+            window.File.Forget(window);
+            if (window.TryRetire()) FileMapCacheActor.UnmapRetired(window, this);
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Window, byte> _live = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Every window mapped and not yet unmapped, whichever actor knows of it: the shutdown sweep's list.</summary>
+    public void Track(Window window) => _live.TryAdd(window, 0);
+
+    public void Untrack(Window window) => _live.TryRemove(window, out _);
+
+    public int LiveWindows => _live.Count;
 
     public void NotifyIdle(Window window)
     {

@@ -237,6 +237,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
             return;
         }
         var window = new Window(_file, slot, pending.MapOffset, pending.MapLength, address, validEnd, _file.IsWritable);
+        _space.Track(window);
         var metrics = _space.Metrics;
         metrics.MappedBytes.Add(window.MapLength);
         metrics.WindowsMapped.Add(1);
@@ -250,6 +251,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         }
         (slot.Dedicated ? _file.OwnWindows : _file.GridWindows)[slot.Index] = window;
         _maps.Tell(new WindowMapped(window));
+        if (_space.IsStopped) _space.Stop(); // the cache stopped between the check above and now: sweep again
         StartChecking();
         foreach (var r in pending.Requests)
         {

@@ -139,6 +139,7 @@ internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
             // munmap fails only on arguments we never produce; the range stays reserved to keep the count honest.
             return;
         }
+        space.Untrack(window);
         space.Release(window.MapLength);
         space.Metrics.MappedBytes.Add(-window.MapLength);
         space.Metrics.WindowsMapped.Add(-1);
