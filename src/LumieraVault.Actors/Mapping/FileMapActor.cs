@@ -536,6 +536,19 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
     private VaultException OutOfRange(long offset, int length) => new(VaultError.OutOfRange,
         $"Out of range: the frame at {offset} (+{length} bytes) lies past the end of '{_file.Path}' ({_file.Size} bytes).") { Path = _file.Path };
 
+    /// <summary>A bug must not leave a caller waiting: the message being handled is answered before the restart.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        var error = new VaultException(VaultError.IoError, $"Internal failure while serving '{_file.Path}': {reason.Message}", reason) { Path = _file.Path };
+        switch (message)
+        {
+            case FrameRequest r: Fail(r, error); break;
+            case Flush f: f.Reply.TrySetException(error); break;
+            case Close c: c.Reply.TrySetException(error); break;
+        }
+        base.PreRestart(reason, message);
+    }
+
     protected override void PostStop()
     {
         foreach (var slot in _pending.Keys.ToList()) FailPending(slot, _closing ? VaultErrors.Closed(_file.Path) : VaultErrors.Stopped());
