@@ -21,8 +21,9 @@ if (arguments.Error is { } error)
     return 2;
 }
 
+// Akka's level comes from vault.conf (akka.loglevel) and filters at the source; Serilog passes all of it.
 Log.Logger = new LoggerConfiguration()
-    .MinimumLevel.Information()
+    .MinimumLevel.Verbose()
     .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
     .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
     .CreateLogger();
@@ -33,7 +34,7 @@ var options = new VaultOptions { MapBudget = 64L << 20 };
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
 builder.Logging.ClearProviders();
-builder.Logging.AddSerilog(dispose: true);
+builder.Logging.AddSerilog(dispose: true).SetMinimumLevel(LogLevel.Trace);
 builder.Services.AddAkka("playback", (akka, sp) => akka
     .AddHoconFile(hocon, HoconAddMode.Append)
     .WithLumieraVault(options)
