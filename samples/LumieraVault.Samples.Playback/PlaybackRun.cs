@@ -15,6 +15,7 @@ internal sealed class PlaybackRun(Vault vault, Player player, IHostApplicationLi
     {
         string? temp = null;
         VaultFile? file = null;
+        var stopping = lifetime.ApplicationStopping;
         try
         {
             string path;
@@ -24,7 +25,7 @@ internal sealed class PlaybackRun(Vault vault, Player player, IHostApplicationLi
             {
                 temp = Directory.CreateTempSubdirectory("lumiera-vault-playback-").FullName;
                 int frames = (int)Math.Clamp(Math.Round(arguments.Fps * arguments.Seconds), 25, 300);
-                var clip = SyntheticClip.Create(temp, Width, Height, arguments.Fps, frames);
+                var clip = SyntheticClip.Create(temp, Width, Height, arguments.Fps, frames, stopping);
                 log.LogInformation("Made a synthetic clip: {Frames} frames of {Width}x{Height} RGBA ({Size} MiB) in {Path}",
                     frames, Width, Height, clip.FileSize >> 20, clip.Path);
                 path = clip.Path;
@@ -45,7 +46,7 @@ internal sealed class PlaybackRun(Vault vault, Player player, IHostApplicationLi
                     file.Path, file.Size, ((FrameLayout.FixedLayout)layout).FrameSize, layout.HeaderBytes);
                 return 1;
             }
-            var result = await player.PlayAsync(file, arguments.Fps, arguments.Seconds, check, lifetime.ApplicationStopping);
+            var result = await player.PlayAsync(file, arguments.Fps, arguments.Seconds, check, stopping);
             var statistics = await vault.GetStatisticsAsync();
             Console.WriteLine();
             Console.Write(result.ToReport(arguments.Fps));
@@ -57,20 +58,45 @@ internal sealed class PlaybackRun(Vault vault, Player player, IHostApplicationLi
                 : $"FAIL: {result.Bad} bad and {result.Failed} failed of {result.Played} frames.");
             return result.AllGood ? 0 : 1;
         }
-        catch (VaultException e)
+        catch (VaultException e) when (!stopping.IsCancellationRequested)
         {
             log.LogError("{Error}: {Message}", e.Error, e.Message);
             return 1;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (stopping.IsCancellationRequested && e is OperationCanceledException or VaultException)
         {
+            // Ctrl+C stops the host, and with it the actor system: requests still in flight then fail with VaultStopped.
             log.LogWarning("Interrupted");
             return 130;
         }
         finally
         {
-            if (file is not null) await vault.CloseAsync(file);
-            if (temp is not null) Directory.Delete(temp, recursive: true);
+            if (file is not null) await CloseQuietly(file);
+            if (temp is not null) DeleteQuietly(temp);
+        }
+    }
+
+    private async Task CloseQuietly(VaultFile file)
+    {
+        try
+        {
+            await vault.CloseAsync(file);
+        }
+        catch (VaultException e) when (e.Error == VaultError.VaultStopped)
+        {
+            // Interrupted: the actor system stopped first, and closed everything with it.
+        }
+    }
+
+    private void DeleteQuietly(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException e)
+        {
+            log.LogWarning("Could not remove {Folder}: {Message}", folder, e.Message);
         }
     }
 

@@ -22,7 +22,7 @@ internal sealed record SyntheticClip(string Path, int Width, int Height, int Fps
 
     public long FileSize => HeaderBytes + (long)FrameSize * Frames;
 
-    public static SyntheticClip Create(string folder, int width, int height, int fps, int frames)
+    public static SyntheticClip Create(string folder, int width, int height, int fps, int frames, CancellationToken cancel)
     {
         var clip = new SyntheticClip(System.IO.Path.Combine(folder, "synthetic.rgba"), width, height, fps, frames);
         var header = new byte[HeaderBytes];
@@ -38,6 +38,7 @@ internal sealed record SyntheticClip(string Path, int Width, int Height, int Fps
         var frame = new byte[clip.FrameSize];
         for (int n = 0; n < frames; n++)
         {
+            cancel.ThrowIfCancellationRequested();
             clip.Paint(n, frame);
             RandomAccess.Write(handle, frame, HeaderBytes + (long)n * clip.FrameSize);
         }
