@@ -350,11 +350,12 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
 
     private void Reply(FrameRequest r, FrameLease lease)
     {
-        var frame = new Frame(lease);
-        if (!r.Reply.TrySetResult(frame)) frame.Dispose(); // the requester is gone (vault stopping): give the pin back
+        // Recorded before the answer, so a statistics request the caller makes after it sees this miss.
         double us = Stopwatch.GetElapsedTime(r.StartedAt).TotalMicroseconds;
         _space.Metrics.MissLatency.Record(us);
         _space.Metrics.MissSamples.Add(us);
+        var frame = new Frame(lease);
+        if (!r.Reply.TrySetResult(frame)) frame.Dispose(); // the requester is gone (vault stopping): give the pin back
     }
 
     private void Fail(FrameRequest r, VaultException error)
