@@ -30,6 +30,11 @@ internal sealed class AddressSpace
 
     public bool HasWaiters => _waiters > 0;
 
+    private long _idleClock;
+
+    /// <summary>The next tick of the clock that orders idle windows for aging: strictly increasing.</summary>
+    public long NextIdleTick() => Interlocked.Increment(ref _idleClock);
+
     public void SetWaiters(int count) => _waiters = count;
 
     public bool TryReserve(long bytes)
