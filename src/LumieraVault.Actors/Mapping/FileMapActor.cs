@@ -461,6 +461,8 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         void Finish(VaultException? error)
         {
             var windows = _file.AllWindows().ToList();
+            // At once, before the close is answered: the fast path must not serve a closed file while the map cache catches up.
+            foreach (var w in windows) w.RequestRetire();
             if (windows.Count > 0) _maps.Tell(new RetireWindows(windows));
             foreach (var slot in _pending.Keys.ToList()) FailPending(slot, VaultErrors.Closed(_file.Path));
             _handles.Tell(new ForgetFile(_file));
