@@ -71,10 +71,11 @@ public sealed class HandleCacheSpec : TestKit, IDisposable
     [Fact]
     public async Task FiveThousandFilesReadRoundRobinKeepTheProcessWithinThirtyTwoHandles()
     {
-        const int Count = 5000, Cap = 32, Slack = 16, Batch = 50, Size = 4096;
+        const int Count = 5000, Cap = 32, Slack = 16, Batch = 100, Size = 4096;
         var (system, vault) = StartVault("round-robin", Cap, budget: "1 MiB");
+        using var folder = new TempFolder(ProcessProbe.MemoryTempRoot);
         var paths = new string[Count];
-        for (int i = 0; i < Count; i++) paths[i] = MakeSmall($"small-{i:D4}.bin", Size, seed: i);
+        for (int i = 0; i < Count; i++) paths[i] = MakeSmall(folder.File($"small-{i:D4}.bin"), Size, seed: i);
         int baseline = ProcessProbe.OpenDescriptors();
         int highest = baseline;
         void Sample() => highest = Math.Max(highest, ProcessProbe.OpenDescriptors());
@@ -116,8 +117,8 @@ public sealed class HandleCacheSpec : TestKit, IDisposable
 
         foreach (var file in files) await vault.CloseAsync(file);
         await VaultProbe.SettleAsync(system);
-        Assert.Empty(ProcessProbe.DescriptorsUnder(_temp.Path));
-        Assert.Empty(ProcessProbe.MappingsUnder(_temp.Path));
+        Assert.Empty(ProcessProbe.DescriptorsUnder(folder.Path));
+        Assert.Empty(ProcessProbe.MappingsUnder(folder.Path));
     }
 
     [Fact]
@@ -282,11 +283,10 @@ public sealed class HandleCacheSpec : TestKit, IDisposable
         }
     }
 
-    private string MakeSmall(string name, int size, int seed)
+    private static string MakeSmall(string path, int size, int seed)
     {
         var bytes = new byte[size];
         for (int i = 0; i < size; i++) bytes[i] = TempFolder.Pattern(i, seed);
-        var path = _temp.File(name);
         File.WriteAllBytes(path, bytes);
         return path;
     }
