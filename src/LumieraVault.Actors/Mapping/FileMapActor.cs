@@ -541,5 +541,15 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         foreach (var slot in _pending.Keys.ToList()) FailPending(slot, _closing ? VaultErrors.Closed(_file.Path) : VaultErrors.Stopped());
         foreach (var job in _jobs) job.Fail(_closing ? VaultErrors.Closed(_file.Path) : VaultErrors.Stopped());
         _jobs.Clear();
+        // A closed file's windows were handed to the map cache already. But at shutdown the map cache may stop before
+        // it hears of the windows mapped last (WindowMapped becomes a dead letter) and would never unmap them: retire
+        // them here too. Whoever retires a window first unmaps it; a pinned one goes when its last pin is returned.
+        if (_closing) return;
+        foreach (var w in _file.AllWindows().ToList())
+        {
+            w.RequestRetire();
+            _file.Forget(w);
+            if (w.TryRetire()) FileMapCacheActor.UnmapRetired(w, _space);
+        }
     }
 }
