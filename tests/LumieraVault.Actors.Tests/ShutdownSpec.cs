@@ -155,6 +155,41 @@ public sealed class ShutdownSpec : TestKit, IDisposable
         await _vault.CloseAsync(a).WaitAsync(VaultProbe.Patience);
     }
 
+    [Fact]
+    public async Task WindowsMappedWhileTheVaultShutsDownAreUnmappedToo()
+    {
+        // Several rounds, because what is being mapped at the moment of the shutdown differs from round to round.
+        for (int round = 0; round < 5; round++)
+        {
+            using var folder = new TempFolder(ProcessProbe.MemoryTempRoot);
+            var system = ActorSystem.Create($"mapping-{round}", ConfigurationFactory.ParseString(VaultProbe.VirtualTime +
+                "lumiera.vault { map-cache { budget = 64 MiB\n window-size = 64 KiB }\n handle-cache.max-handles = 16 }"));
+            var vault = Vault.Get(system);
+            var files = new List<VaultFile>();
+            for (int i = 0; i < 16; i++) files.Add(await vault.OpenAsync(folder.Make($"clip-{i:D2}.bin", 1024 * KiB, seed: i)));
+            var requests = new List<Task<Frame>>();
+            for (int w = 0; w < 16; w++)
+                foreach (var file in files) requests.Add(vault.GetFrameAtAsync(file, w * 64L * KiB, 1000).AsTask());
+
+            await system.Terminate().WaitAsync(VaultProbe.Patience);
+            int served = 0;
+            foreach (var request in requests)
+            {
+                try
+                {
+                    (await request.WaitAsync(VaultProbe.Patience)).Dispose();
+                    served++;
+                }
+                catch (VaultException e) when (e.Error is VaultError.VaultStopped or VaultError.FileClosed)
+                {
+                }
+            }
+            var left = ProcessProbe.MappingsUnder(folder.Path);
+            Assert.True(left.Count == 0, $"Round {round}: {served} of {requests.Count} requests served before the shutdown, and {left.Count} windows still mapped after it.");
+            Assert.Empty(ProcessProbe.DescriptorsUnder(folder.Path));
+        }
+    }
+
     public new void Dispose()
     {
         base.Dispose();
