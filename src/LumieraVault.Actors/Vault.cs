@@ -186,7 +186,10 @@ public sealed class Vault : IExtension
         var error = Reject(file, access)
             ?? (offset < 0 || length <= 0
                 ? new VaultException(VaultError.InvalidArgument, $"A frame needs a non-negative offset and a positive length (was {offset}, {length}).") { Path = file.Path }
-                : null);
+                // The file's actor computes the frame's end; past long.MaxValue it would wrap and pass every range check.
+                : offset > long.MaxValue - length
+                    ? new VaultException(VaultError.OutOfRange, $"Out of range: the frame at {offset} (+{length} bytes) ends past the largest possible file offset.") { Path = file.Path }
+                    : null);
         if (error is not null)
         {
             Metrics.Failures.Increment();

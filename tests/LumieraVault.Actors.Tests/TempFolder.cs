@@ -3,9 +3,10 @@ namespace LumieraVault.Tests;
 /// <summary>A folder under the system's temp folder, removed with everything in it on dispose.</summary>
 public sealed class TempFolder : IDisposable
 {
-    public TempFolder()
+    /// <param name="root">Where to make the folder; the system's temp folder unless given.</param>
+    public TempFolder(string? root = null)
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "lumiera-vault-tests", Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(root ?? System.IO.Path.GetTempPath(), "lumiera-vault-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 

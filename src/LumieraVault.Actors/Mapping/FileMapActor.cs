@@ -464,6 +464,8 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         void Finish(VaultException? error)
         {
             var windows = _file.AllWindows().ToList();
+            // At once, before the close is answered: the fast path must not serve a closed file while the map cache catches up.
+            foreach (var w in windows) w.RequestRetire();
             if (windows.Count > 0) _maps.Tell(new RetireWindows(windows));
             foreach (var slot in _pending.Keys.ToList()) FailPending(slot, VaultErrors.Closed(_file.Path));
             _handles.Tell(new ForgetFile(_file));
@@ -555,5 +557,15 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         foreach (var slot in _pending.Keys.ToList()) FailPending(slot, _closing ? VaultErrors.Closed(_file.Path) : VaultErrors.Stopped());
         foreach (var job in _jobs) job.Fail(_closing ? VaultErrors.Closed(_file.Path) : VaultErrors.Stopped());
         _jobs.Clear();
+        // A closed file's windows were handed to the map cache already. But at shutdown the map cache may stop before
+        // it hears of the windows mapped last (WindowMapped becomes a dead letter) and would never unmap them: retire
+        // them here too. Whoever retires a window first unmaps it; a pinned one goes when its last pin is returned.
+        if (_closing) return;
+        foreach (var w in _file.AllWindows().ToList())
+        {
+            w.RequestRetire();
+            _file.Forget(w);
+            if (w.TryRetire()) FileMapCacheActor.UnmapRetired(w, _space);
+        }
     }
 }
