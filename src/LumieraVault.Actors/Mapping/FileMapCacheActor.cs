@@ -22,6 +22,8 @@ internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
     private readonly HashSet<Window> _windows = new(ReferenceEqualityComparer.Instance);
     private readonly LinkedList<Waiter> _waiters = new();
     private long _nextWaiterId;
+    private readonly List<(Window Window, long Stamp)> _aging = new();
+    private int _agingNext;
 
     public FileMapCacheActor(AddressSpace space)
     {
@@ -98,31 +100,56 @@ internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Reserves <paramref name="bytes"/>, unmapping idle windows (least recently idle first) as needed.</summary>
+    /// <summary>
+    /// Reserves <paramref name="bytes"/>, unmapping idle windows (least recently idle first) as needed.
+    /// The idle windows are sorted once and the order is reused by later calls: a window used since then has
+    /// a newer stamp and is skipped (it went to the young end), a window that became idle since then is
+    /// younger than every entry, so what is left of the order is still the oldest part of the aging list.
+    /// </summary>
     private bool TryMakeRoom(long bytes)
     {
         if (_space.TryReserve(bytes)) return true;
-        long needed = _space.Reserved + bytes - _space.Budget;
-        long freeable = 0;
-        var candidates = new List<Window>();
-        foreach (var w in _windows)
+        if (_agingNext >= _aging.Count && !SortIdleWindows(bytes)) return false;
+        // Two passes at most: windows pinned again between the sort and the unmap are skipped, not waited for.
+        for (int pass = 0; pass < 2; pass++)
         {
-            if (w.Pins == 0 && !w.IsRetired)
+            for (; _agingNext < _aging.Count; _agingNext++)
             {
-                candidates.Add(w);
-                freeable += w.MapLength;
+                var (w, stamp) = _aging[_agingNext];
+                if (w.IdleSince != stamp || w.Pins != 0 || !w.TryRetire()) continue; // used again, or gone
+                w.File.Forget(w);
+                Unmap(w);
+                if (_space.TryReserve(bytes))
+                {
+                    _agingNext++;
+                    return true;
+                }
             }
-        }
-        if (freeable < needed) return false;
-        candidates.Sort((a, b) => a.IdleSince.CompareTo(b.IdleSince));
-        foreach (var w in candidates)
-        {
-            if (_space.TryReserve(bytes)) return true;
-            if (!w.TryRetire()) continue; // pinned again since the scan
-            w.File.Forget(w);
-            Unmap(w);
+            if (pass == 0 && !SortIdleWindows(bytes)) return false;
         }
         return _space.TryReserve(bytes);
+    }
+
+    /// <summary>Builds the aging order of the idle windows; false (and nothing unmapped) if they could not free enough.</summary>
+    private bool SortIdleWindows(long bytes)
+    {
+        _aging.Clear();
+        _agingNext = 0;
+        long needed = _space.Reserved + bytes - _space.Budget;
+        long freeable = 0;
+        foreach (var w in _windows)
+        {
+            if (w.Pins != 0 || w.IsRetired) continue;
+            _aging.Add((w, w.IdleSince));
+            freeable += w.MapLength;
+        }
+        if (freeable < needed)
+        {
+            _aging.Clear();
+            return false;
+        }
+        _aging.Sort(static (a, b) => a.Stamp.CompareTo(b.Stamp));
+        return true;
     }
 
     private void Unmap(Window window)
