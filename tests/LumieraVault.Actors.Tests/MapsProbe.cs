@@ -90,10 +90,13 @@ public static class MapsProbe
     }
 
     /// <summary>Waits for a reply the vault must give; a generous wall-clock limit turns a lost answer into a failure, not a hang.</summary>
-    public static Task<T> Answered<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+    public static Task<T> Answered<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(AnswerLimit);
 
     /// <summary>Waits for a reply the vault must give; see <see cref="Answered{T}(ValueTask{T})"/>.</summary>
-    public static Task<T> Answered<T>(this Task<T> task) => task.WaitAsync(TimeSpan.FromSeconds(15));
+    public static Task<T> Answered<T>(this Task<T> task) => task.WaitAsync(AnswerLimit);
+
+    /// <summary>Longer than the default wait of <see cref="Config"/>, so a request the vault gave up on fails with its own error first.</summary>
+    private static readonly TimeSpan AnswerLimit = TimeSpan.FromSeconds(30);
 
     /// <summary>Asserts the request failed with the named error.</summary>
     public static async Task<VaultException> FailsWith<T>(this ValueTask<T> task, VaultError error)
