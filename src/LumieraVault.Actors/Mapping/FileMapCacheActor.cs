@@ -139,10 +139,12 @@ internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
             // munmap fails only on arguments we never produce; the range stays reserved to keep the count honest.
             return;
         }
-        space.Release(window.MapLength);
+        // The gauge drops before the budget is given back: a file's actor may reserve the freed bytes and map them at
+        // once, and the mapped bytes (and their peak) must never read above the budget.
         space.Metrics.MappedBytes.Add(-window.MapLength);
         space.Metrics.WindowsMapped.Add(-1);
         space.Metrics.WindowsUnmapped.Increment();
+        space.Release(window.MapLength);
     }
 
     protected override void PostStop()
