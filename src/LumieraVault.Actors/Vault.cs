@@ -117,13 +117,16 @@ public sealed class Vault : IExtension
         return false;
     }
 
-    /// <summary>The fast path only, by byte offset and length.</summary>
+    /// <summary>
+    /// The fast path only, by byte offset and length. A probe that finds the window unmapped is not counted as a
+    /// request: the caller asks again with <see cref="GetFrameAtAsync"/>, and that request is counted once.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetFrameAt(VaultFile file, long offset, int length, out Frame frame, FrameAccess access = FrameAccess.ReadOnly)
     {
-        Metrics.FrameRequests.Increment();
         if (TryFast(file, offset, length, access, out frame))
         {
+            Metrics.FrameRequests.Increment();
             Metrics.FastPathHits.Increment();
             return true;
         }
