@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Akka.Actor;
+using Akka.Event;
 using LumieraVault.Files;
 using LumieraVault.Frames;
 using LumieraVault.Hosting;
@@ -24,6 +25,7 @@ public sealed class Vault : IExtension
     private readonly ActorSystem _system;
     private readonly AddressSpace _space;
     private readonly ConcurrentDictionary<object, byte> _inFlight = new(ReferenceEqualityComparer.Instance);
+    private readonly ChangeWatcher? _watcher;
     private volatile bool _stopped;
 
     internal Vault(ExtendedActorSystem system)
@@ -33,7 +35,12 @@ public sealed class Vault : IExtension
         Metrics = new VaultMetrics(system.Name);
         _space = new AddressSpace(Settings.MapBudget, Metrics);
         FrameLease.PoolCapacity = Settings.LeasesPerThread;
-        Guardian = system.ActorOf(VaultActor.Props(Settings, _space), "lumiera-vault");
+        if (Settings.WatchChanges)
+        {
+            _watcher = ChangeWatcher.TryCreate(out string? why);
+            if (_watcher is null) system.Log.Warning("LumieraVault: no inotify ({0}); files are checked for change periodically only", why);
+        }
+        Guardian = system.ActorOf(VaultActor.Props(Settings, _space, _watcher), "lumiera-vault");
         system.WhenTerminated.ContinueWith(_ => OnTerminated(), TaskScheduler.Default);
     }
 
@@ -235,6 +242,7 @@ public sealed class Vault : IExtension
     {
         _stopped = true;
         _space.Stop();
+        _watcher?.Dispose();
         FailAll();
         Metrics.Dispose();
     }

@@ -22,8 +22,11 @@ internal sealed class VaultActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _nextChild;
 
-    public VaultActor(VaultSettings settings, AddressSpace space)
+    private readonly ChangeWatcher? _watcher;
+
+    public VaultActor(VaultSettings settings, AddressSpace space, ChangeWatcher? watcher)
     {
+        _watcher = watcher;
         _settings = settings;
         _space = space;
         _handles = Context.ActorOf(FileHandleCacheActor.Props(settings.MaxHandles, space.Metrics), "handles");
@@ -35,7 +38,8 @@ internal sealed class VaultActor : ReceiveActor
         Receive<GetStatistics>(m => m.Reply.TrySetResult(Snapshot()));
     }
 
-    public static Props Props(VaultSettings settings, AddressSpace space) => Akka.Actor.Props.Create(() => new VaultActor(settings, space));
+    public static Props Props(VaultSettings settings, AddressSpace space, ChangeWatcher? watcher)
+        => Akka.Actor.Props.Create(() => new VaultActor(settings, space, watcher));
 
     private void OnRegister(Register m)
     {
@@ -54,7 +58,7 @@ internal sealed class VaultActor : ReceiveActor
         }
         var file = new VaultFile(m.Path, m.Mode, m.Layout, m.Use, m.Strategy, m.Status, _settings.WindowSize, _space);
         file.AddOpener();
-        file.FileMap = Context.ActorOf(FileMapActor.Props(file, _handles, _maps, _settings), $"file-{++_nextChild}");
+        file.FileMap = Context.ActorOf(FileMapActor.Props(file, _handles, _maps, _settings, _watcher), $"file-{++_nextChild}");
         _files[key] = file;
         _space.Metrics.FilesOpen.Add(1);
         _log.Debug("Opened {0}", file);
@@ -121,6 +125,8 @@ internal sealed class VaultActor : ReceiveActor
 
     protected override void PostStop()
     {
+        // Here rather than at termination: the inotify descriptor is closed before the system reports it terminated.
+        _watcher?.Dispose();
         foreach (var f in _files.Values) f.MarkClosed();
         _files.Clear();
     }

@@ -17,8 +17,9 @@ public sealed class ChangeSpec : TestKit, IDisposable
     private readonly TempFolder _temp = new();
     private readonly Vault _vault;
 
+    // Under test here: the periodic check and the checks on a miss, so the kernel's notice (WatchSpec) is off.
     public ChangeSpec() : base(VaultProbe.VirtualTime +
-        "lumiera.vault { map-cache { budget = 4 MiB\n window-size = 64 KiB }\n handle-cache.max-handles = 4\n files.change-check-interval = 1s }")
+        "lumiera.vault { map-cache { budget = 4 MiB\n window-size = 64 KiB }\n handle-cache.max-handles = 4\n files.change-check-interval = 1s\n files.watch-changes = off }")
     {
         _vault = Vault.Get(Sys);
     }

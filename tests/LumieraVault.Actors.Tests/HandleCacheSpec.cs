@@ -21,8 +21,9 @@ public sealed class HandleCacheSpec : TestKit, IDisposable
     private readonly Vault _vault;
     private readonly List<ActorSystem> _systems = new();
 
+    // Under test here: the periodic check and the checks on a miss, so the kernel's notice (WatchSpec) is off.
     public HandleCacheSpec() : base(VaultProbe.VirtualTime +
-        "lumiera.vault { map-cache { budget = 16 MiB\n window-size = 64 KiB }\n handle-cache.max-handles = 10\n files.change-check-interval = 1s }")
+        "lumiera.vault { map-cache { budget = 16 MiB\n window-size = 64 KiB }\n handle-cache.max-handles = 10\n files.change-check-interval = 1s\n files.watch-changes = off }")
     {
         _vault = Vault.Get(Sys);
     }

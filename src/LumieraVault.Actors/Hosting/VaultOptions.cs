@@ -28,6 +28,9 @@ public sealed class VaultOptions
     /// <summary>How often mapped files are checked for change (<c>files.change-check-interval</c>); zero for misses only.</summary>
     public TimeSpan? ChangeCheckInterval { get; set; }
 
+    /// <summary>Whether inotify tells the vault of changes to mapped files (<c>files.watch-changes</c>).</summary>
+    public bool? WatchChanges { get; set; }
+
     /// <summary>Renders the properties that are set as HOCON, to be placed before the rest of the configuration.</summary>
     public string ToHocon()
     {
@@ -43,6 +46,7 @@ public sealed class VaultOptions
         Add("map-cache.default-wait", DefaultWait is { } w ? Ms(w) : null);
         Add("files.read-strategy", ReadStrategy?.ToString().ToLowerInvariant());
         Add("files.change-check-interval", ChangeCheckInterval is { } i ? (i == TimeSpan.Zero ? "off" : Ms(i)) : null);
+        Add("files.watch-changes", WatchChanges is { } watch ? (watch ? "on" : "off") : null);
         return sb.ToString();
     }
 }

@@ -25,6 +25,9 @@ public sealed record VaultSettings
     /// <summary>How often files with mapped windows are checked for change; <see cref="TimeSpan.Zero"/> for misses only.</summary>
     public required TimeSpan ChangeCheckInterval { get; init; }
 
+    /// <summary>Whether the kernel (inotify) tells the vault of changes to files with mapped windows.</summary>
+    public required bool WatchChanges { get; init; }
+
     /// <summary>Frame leases each thread keeps for reuse.</summary>
     public required int LeasesPerThread { get; init; }
 
@@ -52,6 +55,7 @@ public sealed record VaultSettings
             ChangeCheckInterval = interval.Equals("off", StringComparison.OrdinalIgnoreCase)
                 ? TimeSpan.Zero
                 : c.GetTimeSpan("files.change-check-interval", TimeSpan.FromSeconds(1)),
+            WatchChanges = c.GetBoolean("files.watch-changes", true),
             LeasesPerThread = c.GetInt("frames.leases-per-thread", 64),
         };
         settings.Validate();

@@ -45,8 +45,12 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
     private bool _checking;
     private bool _closing;
 
-    public FileMapActor(VaultFile file, IActorRef handles, IActorRef maps, VaultSettings settings)
+    private readonly ChangeWatcher? _watcher;
+    private bool _watched;
+
+    public FileMapActor(VaultFile file, IActorRef handles, IActorRef maps, VaultSettings settings, ChangeWatcher? watcher)
     {
+        _watcher = watcher;
         _file = file;
         _handles = handles;
         _maps = maps;
@@ -64,8 +68,8 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(VaultFile file, IActorRef handles, IActorRef maps, VaultSettings settings)
-        => Akka.Actor.Props.Create(() => new FileMapActor(file, handles, maps, settings));
+    public static Props Props(VaultFile file, IActorRef handles, IActorRef maps, VaultSettings settings, ChangeWatcher? watcher)
+        => Akka.Actor.Props.Create(() => new FileMapActor(file, handles, maps, settings, watcher));
 
     private void OnRequest(FrameRequest r)
     {
@@ -481,6 +485,13 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
 
     private void StartChecking()
     {
+        if (!_watched && _watcher is not null)
+        {
+            // Only files with mapped windows need it: a buffered read finds a truncation by itself.
+            _watched = true;
+            if (!_watcher.Watch(_file.Path, Self, out string? why))
+                _log.Warning("Cannot watch {0} for changes ({1}); it is checked every {2} only", _file.Path, why, _settings.ChangeCheckInterval);
+        }
         if (_checking || _settings.ChangeCheckInterval <= TimeSpan.Zero) return;
         _checking = true;
         Timers.StartPeriodicTimer("check", CheckForChange.Instance, _settings.ChangeCheckInterval);
@@ -490,7 +501,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
     {
         if (_file.GridWindows.IsEmpty && _file.OwnWindows.IsEmpty)
         {
-            Timers.Cancel("check");
+            if (_checking) Timers.Cancel("check");
             _checking = false;
             return;
         }
@@ -554,6 +565,8 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        if (_watched) _watcher?.Unwatch(Self);
+        _watched = false;
         foreach (var slot in _pending.Keys.ToList()) FailPending(slot, _closing ? VaultErrors.Closed(_file.Path) : VaultErrors.Stopped());
         foreach (var job in _jobs) job.Fail(_closing ? VaultErrors.Closed(_file.Path) : VaultErrors.Stopped());
         _jobs.Clear();

@@ -67,6 +67,50 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "setfsuid")]
     public static partial int Setfsuid(uint fsuid);
 
+    public const int InCloexec = 0x80000;
+    public const int InNonblock = 0x800;
+    public const uint InModify = 0x2;
+    public const uint InAttrib = 0x4;
+    public const uint InMoveSelf = 0x800;
+    public const uint InDeleteSelf = 0x400;
+    public const uint InIgnored = 0x8000;
+    public const short PollIn = 0x1;
+
+    [LibraryImport(Lib, EntryPoint = "inotify_init1", SetLastError = true)]
+    public static partial int InotifyInit1(int flags);
+
+    [LibraryImport(Lib, EntryPoint = "inotify_add_watch", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int InotifyAddWatch(int fd, string path, uint mask);
+
+    [LibraryImport(Lib, EntryPoint = "inotify_rm_watch", SetLastError = true)]
+    public static partial int InotifyRmWatch(int fd, int wd);
+
+    /// <summary><c>struct pollfd</c>: int fd; short events; short revents.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nuint count);
+
+    public const int EfdCloexec = 0x80000;
+
+    [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int Eventfd(uint initial, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
     public static int LastError => Marshal.GetLastPInvokeError();
 
     public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
