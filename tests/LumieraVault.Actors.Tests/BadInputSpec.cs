@@ -194,21 +194,21 @@ public sealed class BadInputSpec : TestKit, IDisposable
 
     private async Task<VaultException> ExpectOpenFails(VaultError expected, string path, FileOpenMode mode = FileOpenMode.Read)
     {
-        var error = await Assert.ThrowsAsync<VaultException>(() => _vault.OpenAsync(path, mode).WaitAsync(VaultProbe.Patience));
+        var error = await Assert.ThrowsAsync<VaultException>(() => _vault.OpenAsync(path, mode).Answered());
         Assert.True(expected == error.Error, $"Opening '{path}' for {mode}: expected {expected}, got {error.Error}: {error.Message}");
         return error;
     }
 
     private static async Task<VaultException> ExpectFrameFails(VaultError expected, ValueTask<Frame> request)
     {
-        var error = await Assert.ThrowsAsync<VaultException>(() => request.AsTask().WaitAsync(VaultProbe.Patience));
+        var error = await Assert.ThrowsAsync<VaultException>(() => request.Answered());
         Assert.True(expected == error.Error, $"Expected {expected}, got {error.Error}: {error.Message}");
         return error;
     }
 
     private async Task<VaultException> ExpectOpenFailsAsAnotherUser(VaultError expected, string path, FileOpenMode mode)
     {
-        var error = await Assert.ThrowsAsync<VaultException>(() => OpenAsAnotherUser(path, mode).WaitAsync(VaultProbe.Patience));
+        var error = await Assert.ThrowsAsync<VaultException>(() => OpenAsAnotherUser(path, mode).Answered());
         Assert.True(expected == error.Error, $"Opening '{path}' for {mode}: expected {expected}, got {error.Error}: {error.Message}");
         return error;
     }
@@ -239,7 +239,7 @@ public sealed class BadInputSpec : TestKit, IDisposable
     private async Task ExpectVaultStillWorks()
     {
         var file = await _vault.OpenAsync(_healthy, FileOpenMode.Read, FrameLayout.Fixed(1000));
-        using (var frame = await _vault.GetFrameAsync(file, 42).AsTask().WaitAsync(VaultProbe.Patience))
+        using (var frame = await _vault.GetFrameAsync(file, 42).Answered())
         {
             Assert.Equal(TempFolder.Pattern(42_000, seed: 5), frame.Span[0]);
             Assert.Equal(TempFolder.Pattern(42_999, seed: 5), frame.Span[999]);

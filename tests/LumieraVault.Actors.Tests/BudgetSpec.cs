@@ -13,7 +13,7 @@ public sealed class BudgetSpec : TestKit, IDisposable
     private const long Budget = 4 * Window;
     private readonly TempFolder _temp = new();
 
-    public BudgetSpec() : base(MapsProbe.Config("256 KiB", "64 KiB", MapsProbe.VirtualTime))
+    public BudgetSpec() : base(VaultProbe.Config("256 KiB", "64 KiB", VaultProbe.VirtualTime))
     {
     }
 
@@ -30,7 +30,7 @@ public sealed class BudgetSpec : TestKit, IDisposable
         Assert.True(Vault.TryGetFrameAt(file, 10, 100, out var touch));
         touch.Dispose();
 
-        using (var frame = await Vault.GetFrameAtAsync(file, 4 * Window, 100).Answered()) MapsProbe.AssertPattern(frame.Span, 4 * Window);
+        using (var frame = await Vault.GetFrameAtAsync(file, 4 * Window, 100).Answered()) TempFolder.AssertPattern(frame.Span, 4 * Window);
 
         Assert.False(file.GridWindows.ContainsKey(1));
         Assert.Equal(new long[] { 0, 2, 3, 4 }, file.GridWindows.Keys.Order());
@@ -61,11 +61,11 @@ public sealed class BudgetSpec : TestKit, IDisposable
             long offset = random.NextInt64(0, 40 * Window - 4096);
             int length = random.Next(1, 4096);
             var frame = await Vault.GetFrameAtAsync(file, offset, length).Answered();
-            MapsProbe.AssertPattern(frame.Span, offset);
+            TempFolder.AssertPattern(frame.Span, offset);
             held.Enqueue(frame);
             if (held.Count > 2) held.Dequeue().Dispose(); // keep a few pinned so eviction must pick around them
             Assert.InRange(Vault.MappedBytes, 1, Budget);
-            Assert.InRange(MapsProbe.MappedBytesOf(path), 1, Budget);
+            Assert.InRange(ProcessProbe.MappedBytesOf(path), 1, Budget);
         }
         while (held.Count > 0) held.Dequeue().Dispose();
         var stats = await Vault.GetStatisticsAsync();
@@ -81,7 +81,7 @@ public sealed class BudgetSpec : TestKit, IDisposable
         var pinned = await PinAllWindows(file);
 
         var waiting = Vault.GetFrameAtAsync(file, 4 * Window + 10, 100, new FrameHints(Deadline: Clock.Now + TimeSpan.FromSeconds(2))).AsTask();
-        await MapsProbe.SettleAsync(Sys, Vault, file);
+        await VaultProbe.SettleAsync(Sys, file);
         Assert.False(waiting.IsCompleted);
         var stats = await Vault.GetStatisticsAsync();
         Assert.Equal(1, stats.BudgetWaits);
@@ -89,7 +89,7 @@ public sealed class BudgetSpec : TestKit, IDisposable
 
         pinned[2].Dispose();
 
-        using (var frame = await waiting.Answered()) MapsProbe.AssertPattern(frame.Span, 4 * Window + 10);
+        using (var frame = await waiting.Answered()) TempFolder.AssertPattern(frame.Span, 4 * Window + 10);
         Assert.Equal(new long[] { 0, 1, 3, 4 }, file.GridWindows.Keys.Order());
         foreach (var f in pinned) f.Dispose();
         Assert.True((await Vault.GetStatisticsAsync()).MappedBytesPeak <= Budget);
@@ -102,9 +102,9 @@ public sealed class BudgetSpec : TestKit, IDisposable
         var pinned = await PinAllWindows(file);
 
         var waiting = Vault.GetFrameAtAsync(file, 4 * Window + 10, 100, new FrameHints(Deadline: Clock.Now + TimeSpan.FromSeconds(2))).AsTask();
-        await MapsProbe.SettleAsync(Sys, Vault, file);
+        await VaultProbe.SettleAsync(Sys, file);
         Clock.Advance(TimeSpan.FromMilliseconds(1999));
-        await MapsProbe.SettleAsync(Sys, Vault, file);
+        await VaultProbe.SettleAsync(Sys, file);
         Assert.False(waiting.IsCompleted);
 
         Clock.Advance(TimeSpan.FromMilliseconds(2));
@@ -117,7 +117,7 @@ public sealed class BudgetSpec : TestKit, IDisposable
 
         // The vault works on: a released pin makes room for the same request.
         pinned[0].Dispose();
-        using (var frame = await Vault.GetFrameAtAsync(file, 4 * Window + 10, 100).Answered()) MapsProbe.AssertPattern(frame.Span, 4 * Window + 10);
+        using (var frame = await Vault.GetFrameAtAsync(file, 4 * Window + 10, 100).Answered()) TempFolder.AssertPattern(frame.Span, 4 * Window + 10);
         foreach (var f in pinned) f.Dispose();
         Assert.Equal(0, (await Vault.GetStatisticsAsync()).Pins());
     }
@@ -129,7 +129,7 @@ public sealed class BudgetSpec : TestKit, IDisposable
         var pinned = await PinAllWindows(file);
 
         var waiting = Vault.GetFrameAtAsync(file, 4 * Window + 10, 100, FrameHints.Playback(Clock.Now + TimeSpan.FromMilliseconds(40))).AsTask();
-        await MapsProbe.SettleAsync(Sys, Vault, file);
+        await VaultProbe.SettleAsync(Sys, file);
         Assert.False(waiting.IsCompleted);
 
         Clock.Advance(TimeSpan.FromMilliseconds(40));
@@ -158,7 +158,7 @@ public sealed class BudgetSpec : TestKit, IDisposable
         Assert.Equal(Window, file.Cache.Reserved);
 
         using var fits = await Vault.GetFrameAtAsync(file, Window, 3 * Window).Answered();
-        MapsProbe.AssertPattern(fits.Span, Window);
+        TempFolder.AssertPattern(fits.Span, Window);
     }
 
     /// <summary>Maps the four windows the budget holds and keeps a frame of each.</summary>

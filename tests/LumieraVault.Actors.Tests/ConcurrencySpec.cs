@@ -14,7 +14,7 @@ public sealed class ConcurrencySpec : TestKit, IDisposable
     private const int RequestsPerReader = 250;
     private readonly TempFolder _temp = new();
 
-    public ConcurrencySpec() : base(MapsProbe.Config("512 KiB", "64 KiB"))
+    public ConcurrencySpec() : base(VaultProbe.Config("512 KiB", "64 KiB"))
     {
     }
 
@@ -32,7 +32,7 @@ public sealed class ConcurrencySpec : TestKit, IDisposable
         var file = await Vault.OpenAsync(_temp.Make("c.bin", Size, seed: 9));
         var tallies = await Task.WhenAll(Enumerable.Range(0, Readers).Select(i => Task.Run(() => Read(file, seed: 100 + i))));
         // The last pins returned may still have the map cache unmapping retired windows and counting its waiters.
-        await MapsProbe.SettleAsync(Sys, Vault, file);
+        await VaultProbe.SettleAsync(Sys, file);
 
         var stats = await Vault.GetStatisticsAsync();
         string report = string.Join("\n", tallies.SelectMany(t => t.Problems).Take(10)) + "\n" + stats.ToReport();

@@ -10,7 +10,7 @@ public sealed class FrameSpec : TestKit, IDisposable
     private const int Window = 64 * 1024;
     private readonly TempFolder _temp = new();
 
-    public FrameSpec() : base(MapsProbe.Config("1 MiB", "64 KiB"))
+    public FrameSpec() : base(VaultProbe.Config("1 MiB", "64 KiB"))
     {
     }
 
@@ -26,7 +26,7 @@ public sealed class FrameSpec : TestKit, IDisposable
         Assert.Equal(100, frame.Length);
         Assert.Equal(FrameAccess.ReadOnly, frame.Access);
         Assert.Same(file, frame.File);
-        MapsProbe.AssertPattern(frame.Span, 0);
+        TempFolder.AssertPattern(frame.Span, 0);
         Assert.Equal(1, (await Vault.GetStatisticsAsync()).Pins());
 
         frame.Dispose();
@@ -45,7 +45,7 @@ public sealed class FrameSpec : TestKit, IDisposable
         using var second = await Vault.GetFrameAsync(file, 5).Answered();
         Assert.Equal(first.Address, second.Address);
         Assert.Equal(2, (await Vault.GetStatisticsAsync()).Pins());
-        MapsProbe.AssertPattern(second.Span, 5000);
+        TempFolder.AssertPattern(second.Span, 5000);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class FrameSpec : TestKit, IDisposable
         using (again)
         {
             Assert.Equal(address, again.Address);
-            MapsProbe.AssertPattern(again.Span, 3000);
+            TempFolder.AssertPattern(again.Span, 3000);
         }
         // Another frame of the same window is on the fast path too, without any message.
         Assert.True(Vault.TryGetFrameAt(file, 40_000, 100, out var neighbour));
@@ -79,7 +79,7 @@ public sealed class FrameSpec : TestKit, IDisposable
 
         using var first = await Vault.GetFrameAsync(file, 0).Answered();
         Assert.Equal(header, first.Offset);
-        MapsProbe.AssertPattern(first.Span, header);
+        TempFolder.AssertPattern(first.Span, header);
 
         // With the bias the first window holds frames 0..64 (65 frames of 1000 bytes after the header). Frame 64 ends at
         // byte 65100, past 64 KiB: planned from offset 0 it would straddle and need a window of its own.
@@ -88,11 +88,11 @@ public sealed class FrameSpec : TestKit, IDisposable
         {
             Assert.Equal(header + 64L * size, last.Offset);
             Assert.Equal(64L * size, last.Address - first.Address);
-            MapsProbe.AssertPattern(last.Span, header + 64L * size);
+            TempFolder.AssertPattern(last.Span, header + 64L * size);
         }
         Assert.False(Vault.TryGetFrame(file, 65, out _)); // the next window is not mapped yet
         using var next = await Vault.GetFrameAsync(file, 65).Answered();
-        MapsProbe.AssertPattern(next.Span, header + 65L * size);
+        TempFolder.AssertPattern(next.Span, header + 65L * size);
         Assert.Empty(file.OwnWindows);
         Assert.Equal(2, file.GridWindows.Count);
     }
@@ -108,7 +108,7 @@ public sealed class FrameSpec : TestKit, IDisposable
             using var frame = await Vault.GetFrameAsync(file, n).Answered();
             Assert.Equal(table[n].Item1, frame.Offset);
             Assert.Equal(table[n].Item2, frame.Length);
-            MapsProbe.AssertPattern(frame.Span, table[n].Item1);
+            TempFolder.AssertPattern(frame.Span, table[n].Item1);
         }
         await Vault.GetFrameAsync(file, 4).FailsWith(VaultError.OutOfRange);
         await Vault.GetFrameAsync(file, -1).FailsWith(VaultError.InvalidArgument);
@@ -122,7 +122,7 @@ public sealed class FrameSpec : TestKit, IDisposable
         using var after = await Vault.GetFrameAtAsync(file, Window + 100, 100).Answered();
         long offset = Window - 500;
         using var straddling = await Vault.GetFrameAtAsync(file, offset, 1000).Answered();
-        MapsProbe.AssertPattern(straddling.Span, offset, seed: 3);
+        TempFolder.AssertPattern(straddling.Span, offset, seed: 3);
         Assert.True(file.OwnWindows.ContainsKey(offset));
         Assert.Equal(2, file.GridWindows.Count);
 
@@ -139,7 +139,7 @@ public sealed class FrameSpec : TestKit, IDisposable
         const int length = 3 * Window + 777;
         using var big = await Vault.GetFrameAtAsync(file, offset, length).Answered();
         Assert.Equal(length, big.Length);
-        MapsProbe.AssertPattern(big.Span, offset, seed: 5);
+        TempFolder.AssertPattern(big.Span, offset, seed: 5);
         Assert.True(file.OwnWindows.TryGetValue(offset, out var window));
         Assert.True(window.MapLength >= length);
         Assert.Empty(file.GridWindows);

@@ -37,7 +37,7 @@ public sealed class HandleCacheSpec : TestKit, IDisposable
 
         // Two frames of every file, in two windows each, all asked for at once and all held.
         var requests = files.SelectMany(f => new[] { _vault.GetFrameAsync(f, 3).AsTask(), _vault.GetFrameAsync(f, 20).AsTask() }).ToList();
-        var frames = await Task.WhenAll(requests).WaitAsync(VaultProbe.Patience);
+        var frames = await Task.WhenAll(requests).Answered();
         try
         {
             for (int i = 0; i < 100; i++)
@@ -101,7 +101,7 @@ public sealed class HandleCacheSpec : TestKit, IDisposable
             {
                 var requests = Enumerable.Range(start, Batch).Select(i => vault.GetFrameAtAsync(files[i], 0, Size).AsTask()).ToList();
                 Sample(quiet: false); // while the batch is in flight
-                var frames = await Task.WhenAll(requests).WaitAsync(VaultProbe.Patience);
+                var frames = await Task.WhenAll(requests).Answered();
                 Sample(quiet: true); // every frame of the batch answered (and held): nothing is being mapped
                 for (int j = 0; j < Batch; j++)
                 {

@@ -18,7 +18,7 @@ public sealed class HostingSpec
                 services.AddLumieraVaultClient();
             })
             .Build();
-        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await host.StartAsync().WaitAsync(VaultProbe.Patience);
         return host;
     }
 
@@ -60,7 +60,7 @@ public sealed class HostingSpec
         var path = temp.Make("clip.bin", 10_000);
         using var host = await StartHost(b => b.WithLumieraVault(o => o.MapBudget = 8 << 20));
         var registry = host.Services.GetRequiredService<ActorRegistry>();
-        var guardian = await registry.GetAsync<VaultGuardian>().WaitAsync(TimeSpan.FromSeconds(10));
+        var guardian = await registry.GetAsync<VaultGuardian>().WaitAsync(VaultProbe.Patience);
         var vault = host.Services.GetRequiredService<Vault>();
         Assert.Equal(vault.Guardian, guardian);
         Assert.Same(vault, Vault.Get(host.Services.GetRequiredService<ActorSystem>()));

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Akka.Actor;
-using LumieraVault.Files;
 using Xunit;
 
 namespace LumieraVault.Tests;
@@ -45,21 +43,26 @@ public static partial class ProcessProbe
     public static IReadOnlyList<(string Path, long Length)> MappingsUnder(string folder)
     {
         var prefix = WithSeparator(folder);
-        var found = new List<(string, long)>();
+        return FileMappings().Where(m => m.Path.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+    }
+
+    /// <summary>Bytes of address space mapped from the file at <paramref name="path"/> (deleted or not).</summary>
+    public static long MappedBytesOf(string path) => FileMappings().Where(m => m.Path == path).Sum(m => m.Length);
+
+    /// <summary>Every line of /proc/self/maps that maps a file: its path (without " (deleted)") and mapped length.</summary>
+    private static IEnumerable<(string Path, long Length)> FileMappings()
+    {
         foreach (var line in File.ReadLines("/proc/self/maps"))
         {
-            // start-end perms offset dev inode   path
+            // start-end perms offset dev inode   path: no field before the path holds a slash, the path may hold spaces.
             int slash = line.IndexOf('/', StringComparison.Ordinal);
             if (slash < 0) continue;
-            var path = line[slash..];
-            if (!path.StartsWith(prefix, StringComparison.Ordinal)) continue;
             var range = line[..line.IndexOf(' ', StringComparison.Ordinal)];
             int dash = range.IndexOf('-', StringComparison.Ordinal);
             long start = long.Parse(range[..dash], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             long end = long.Parse(range[(dash + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            found.Add((StripDeleted(path), end - start));
+            yield return (StripDeleted(line[slash..]), end - start);
         }
-        return found;
     }
 
     /// <summary>
@@ -99,36 +102,6 @@ public static partial class ProcessProbe
     private static string WithSeparator(string folder) => folder.EndsWith('/') ? folder : folder + "/";
 
     private static string StripDeleted(string path) => path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^" (deleted)".Length] : path;
-}
-
-/// <summary>
-/// Waits, by messages rather than time, until the vault's actors have handled what was sent to them:
-/// an <see cref="Identify"/> is answered only after every message queued before it.
-/// </summary>
-public static class VaultProbe
-{
-    /// <summary>How long a spec waits for the vault to answer anything before it fails instead of hanging.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-
-    /// <summary>The configuration every spec starts from: virtual time, so no deadline or periodic check fires by itself.</summary>
-    public const string VirtualTime = "akka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"\n";
-
-    /// <summary>
-    /// Waits until the file's actor finished what it was doing (and so gave its handle back), then until the
-    /// handle cache and the map cache handled everything sent to them before.
-    /// </summary>
-    public static async Task SettleAsync(ActorSystem system, params VaultFile[] files)
-    {
-        foreach (var file in files) await IdentifyAsync(file.FileMap);
-        await IdentifyAsync(system.ActorSelection("/user/lumiera-vault/handles"));
-        await IdentifyAsync(system.ActorSelection("/user/lumiera-vault/maps"));
-    }
-
-    private static async Task IdentifyAsync(ICanTell actor)
-    {
-        var identity = await actor.Ask<ActorIdentity>(new Identify(null)).WaitAsync(Patience);
-        Assert.NotNull(identity.Subject);
-    }
 }
 
 /// <summary>Specs that count the whole process's descriptors run alone, after every other spec.</summary>

@@ -60,7 +60,7 @@ public sealed class ShutdownSpec : TestKit, IDisposable
         {
             foreach (long n in new long[] { 1, 20, 40 })
             {
-                var frame = await vault.GetFrameAsync(files[i], n).AsTask().WaitAsync(VaultProbe.Patience);
+                var frame = await vault.GetFrameAsync(files[i], n).Answered();
                 Assert.Equal(TempFolder.Pattern(n * 4 * KiB, i), frame.Span[0]);
                 if (i < 3 && n == 20) held.Add(frame); // three windows held across the shutdown
                 else frame.Dispose();
@@ -118,7 +118,7 @@ public sealed class ShutdownSpec : TestKit, IDisposable
         await terminated.WaitAsync(VaultProbe.Patience);
         foreach (var request in waiting)
         {
-            var error = await Assert.ThrowsAsync<VaultException>(() => request.WaitAsync(VaultProbe.Patience));
+            var error = await Assert.ThrowsAsync<VaultException>(() => request.Answered());
             Assert.True(error.Error == VaultError.VaultStopped, $"A request waiting for room when the vault stopped: {error.Error}: {error.Message}");
         }
         var outcomes = new Dictionary<string, int>();
@@ -127,7 +127,7 @@ public sealed class ShutdownSpec : TestKit, IDisposable
             string outcome;
             try
             {
-                await request.WaitAsync(VaultProbe.Patience);
+                await request.Answered();
                 outcome = "answered";
                 if (request is Task<Frame> { Result: var frame }) frame.Dispose();
             }
@@ -146,13 +146,13 @@ public sealed class ShutdownSpec : TestKit, IDisposable
         Assert.Empty(ProcessProbe.DescriptorsUnder(_temp.Path));
 
         // Asked after the shutdown, everything is answered at once.
-        var late = await Assert.ThrowsAsync<VaultException>(async () => await _vault.GetFrameAtAsync(a, 0, 1000).AsTask().WaitAsync(VaultProbe.Patience));
+        var late = await Assert.ThrowsAsync<VaultException>(async () => await _vault.GetFrameAtAsync(a, 0, 1000).Answered());
         Assert.Equal(VaultError.VaultStopped, late.Error);
-        var open = await Assert.ThrowsAsync<VaultException>(() => _vault.OpenAsync(a.Path).WaitAsync(VaultProbe.Patience));
+        var open = await Assert.ThrowsAsync<VaultException>(() => _vault.OpenAsync(a.Path).Answered());
         Assert.Equal(VaultError.VaultStopped, open.Error);
-        var stats = await Assert.ThrowsAsync<VaultException>(() => _vault.GetStatisticsAsync().WaitAsync(VaultProbe.Patience));
+        var stats = await Assert.ThrowsAsync<VaultException>(() => _vault.GetStatisticsAsync().Answered());
         Assert.Equal(VaultError.VaultStopped, stats.Error);
-        await _vault.CloseAsync(a).WaitAsync(VaultProbe.Patience);
+        await _vault.CloseAsync(a).Answered();
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class ShutdownSpec : TestKit, IDisposable
             {
                 try
                 {
-                    (await request.WaitAsync(VaultProbe.Patience)).Dispose();
+                    (await request.Answered()).Dispose();
                     served++;
                 }
                 catch (VaultException e) when (e.Error is VaultError.VaultStopped or VaultError.FileClosed)

@@ -16,7 +16,7 @@ public sealed class SparseSpec : TestKit, IDisposable
     private const int FrameSize = 4096;
     private readonly TempFolder _temp = new();
 
-    public SparseSpec() : base(MapsProbe.Config("64 MiB", "4 MiB"))
+    public SparseSpec() : base(VaultProbe.Config("64 MiB", "4 MiB"))
     {
     }
 
@@ -55,7 +55,7 @@ public sealed class SparseSpec : TestKit, IDisposable
             held.Enqueue(frame);
             if (held.Count > 4) held.Dequeue().Dispose();
 
-            long mapped = MapsProbe.MappedBytesOf(path);
+            long mapped = ProcessProbe.MappedBytesOf(path);
             Assert.InRange(mapped, FrameSize, Budget);
             Assert.InRange(Vault.MappedBytes, FrameSize, Budget);
             seenMapped = Math.Max(seenMapped, mapped);
@@ -71,7 +71,7 @@ public sealed class SparseSpec : TestKit, IDisposable
         Assert.True(seenMapped > Budget / 2, $"the kernel never showed more than {seenMapped} bytes mapped");
         Assert.True(stats.WindowsUnmapped > 2000, $"only {stats.WindowsUnmapped} windows were unmapped");
         Assert.Equal(0, stats.Pins());
-        await Vault.CloseAsync(file).WaitAsync(TimeSpan.FromSeconds(15));
+        await Vault.CloseAsync(file).Answered();
     }
 
     public new void Dispose()

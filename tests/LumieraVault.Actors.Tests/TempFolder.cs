@@ -1,3 +1,5 @@
+using Xunit.Sdk;
+
 namespace LumieraVault.Tests;
 
 /// <summary>A folder under the system's temp folder, removed with everything in it on dispose.</summary>
@@ -30,6 +32,16 @@ public sealed class TempFolder : IDisposable
     }
 
     public static byte Pattern(long offset, int seed = 0) => (byte)(offset * 7 + seed);
+
+    /// <summary>Asserts that <paramref name="bytes"/> hold the pattern of <see cref="Make"/> from <paramref name="offset"/>.</summary>
+    public static void AssertPattern(ReadOnlySpan<byte> bytes, long offset, int seed = 0)
+    {
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            if (bytes[i] != Pattern(offset + i, seed))
+                throw new XunitException($"Byte at file offset {offset + i} is {bytes[i]}, expected {Pattern(offset + i, seed)}.");
+        }
+    }
 
     public void Dispose()
     {

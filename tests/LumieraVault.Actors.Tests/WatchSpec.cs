@@ -12,7 +12,7 @@ public sealed class WatchSpec : TestKit, IDisposable
 {
     private readonly TempFolder _temp = new();
 
-    public WatchSpec() : base(MapsProbe.Config("1 MiB", "64 KiB", "lumiera.vault.files { change-check-interval = off\n watch-changes = on }"))
+    public WatchSpec() : base(VaultProbe.Config("1 MiB", "64 KiB", "lumiera.vault.files { change-check-interval = off\n watch-changes = on }"))
     {
     }
 
@@ -21,7 +21,7 @@ public sealed class WatchSpec : TestKit, IDisposable
     private async Task<VaultFile> OpenMapped(string path)
     {
         var file = await Vault.OpenAsync(path, layout: FrameLayout.Fixed(1000));
-        using (var frame = await Vault.GetFrameAsync(file, 3).Answered()) MapsProbe.AssertPattern(frame.Span, 3000);
+        using (var frame = await Vault.GetFrameAsync(file, 3).Answered()) TempFolder.AssertPattern(frame.Span, 3000);
         Assert.Equal(1, (await Vault.GetStatisticsAsync()).WindowsMapped);
         return file;
     }
@@ -37,7 +37,7 @@ public sealed class WatchSpec : TestKit, IDisposable
         var stats = await Vault.StatisticsWhenAsync(s => s.WindowsMapped == 0, "the truncated file's window to be unmapped");
         Assert.Equal(1, stats.WindowsUnmapped);
         Assert.Contains("shrank", file.ChangedReason);
-        Assert.Equal(0, MapsProbe.MappedBytesOf(path));
+        Assert.Equal(0, ProcessProbe.MappedBytesOf(path));
         await Vault.GetFrameAsync(file, 1).FailsWith(VaultError.FileChanged);
     }
 
@@ -58,7 +58,7 @@ public sealed class WatchSpec : TestKit, IDisposable
         var again = await Vault.OpenAsync(path, layout: FrameLayout.Fixed(1000));
         Assert.NotSame(file, again);
         using var frame = await Vault.GetFrameAsync(again, 1).Answered();
-        MapsProbe.AssertPattern(frame.Span, 1000, seed: 5);
+        TempFolder.AssertPattern(frame.Span, 1000, seed: 5);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class WatchSpec : TestKit, IDisposable
         }
 
         using var frame = await Vault.GetFrameAsync(file, 120).Answered();
-        MapsProbe.AssertPattern(frame.Span, 120_000);
+        TempFolder.AssertPattern(frame.Span, 120_000);
         Assert.Null(file.ChangedReason);
     }
 

@@ -10,7 +10,7 @@ public sealed class WeakFrameSpec : TestKit, IDisposable
     private const int Window = 64 * 1024;
     private readonly TempFolder _temp = new();
 
-    public WeakFrameSpec() : base(MapsProbe.Config("128 KiB", "64 KiB", MapsProbe.VirtualTime))
+    public WeakFrameSpec() : base(VaultProbe.Config("128 KiB", "64 KiB", VaultProbe.VirtualTime))
     {
     }
 
@@ -35,7 +35,7 @@ public sealed class WeakFrameSpec : TestKit, IDisposable
         using (upgraded)
         {
             Assert.Equal(address, upgraded.Address);
-            MapsProbe.AssertPattern(upgraded.Span, 7000, seed: 2);
+            TempFolder.AssertPattern(upgraded.Span, 7000, seed: 2);
         }
         using (var again = await weak.UpgradeAsync(Vault).Answered()) Assert.Equal(address, again.Address);
         var stats = await Vault.GetStatisticsAsync();
@@ -59,7 +59,7 @@ public sealed class WeakFrameSpec : TestKit, IDisposable
         using (var frame = await weak.UpgradeAsync(Vault).Answered())
         {
             Assert.Equal(300, frame.Offset);
-            MapsProbe.AssertPattern(frame.Span, 300, seed: 2);
+            TempFolder.AssertPattern(frame.Span, 300, seed: 2);
             Assert.True(frame.ToWeak().IsResident);
         }
         // Upgraded through the actors, the frame's window is mapped again, so the fast path serves it once more.

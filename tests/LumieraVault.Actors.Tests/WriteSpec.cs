@@ -13,7 +13,7 @@ public sealed class WriteSpec : TestKit, IDisposable
     private readonly TempFolder _temp = new();
     private SmallDisk? _disk;
 
-    public WriteSpec() : base(MapsProbe.Config("16 MiB", "1 MiB"))
+    public WriteSpec() : base(VaultProbe.Config("16 MiB", "1 MiB"))
     {
     }
 
@@ -53,22 +53,22 @@ public sealed class WriteSpec : TestKit, IDisposable
         using (var frame = await Vault.GetFrameAtAsync(file, offset, 5000, access: FrameAccess.ReadWrite).Answered())
         {
             Assert.Equal(FrameAccess.ReadWrite, frame.Access);
-            MapsProbe.AssertPattern(frame.Span, offset);
+            TempFolder.AssertPattern(frame.Span, offset);
             Written(offset, 5000).CopyTo(frame.WritableSpan);
         }
-        await Vault.FlushAsync(file).WaitAsync(TimeSpan.FromSeconds(15));
+        await Vault.FlushAsync(file).Answered();
         var onDisk = File.ReadAllBytes(path);
         Assert.Equal(Written(offset, 5000), onDisk.AsSpan((int)offset, 5000).ToArray());
-        await Vault.CloseAsync(file).WaitAsync(TimeSpan.FromSeconds(15));
+        await Vault.CloseAsync(file).Answered();
         Assert.True(file.IsClosed);
 
         var again = await Vault.OpenAsync(path, FileOpenMode.Read);
         Assert.NotSame(file, again);
         using (var frame = await Vault.GetFrameAtAsync(again, offset - 10, 5020).Answered())
         {
-            MapsProbe.AssertPattern(frame.Span[..10], offset - 10);
+            TempFolder.AssertPattern(frame.Span[..10], offset - 10);
             Assert.Equal(Written(offset, 5000), frame.Span.Slice(10, 5000).ToArray());
-            MapsProbe.AssertPattern(frame.Span[^10..], offset + 5000);
+            TempFolder.AssertPattern(frame.Span[^10..], offset + 5000);
         }
         Assert.Equal(200_000, new FileInfo(path).Length);
     }
@@ -85,9 +85,9 @@ public sealed class WriteSpec : TestKit, IDisposable
             using var frame = await Vault.GetFrameAtAsync(file, offset, length, access: FrameAccess.ReadWrite).Answered();
             Written(offset, length).CopyTo(frame.WritableSpan);
         }
-        await Vault.CloseAsync(file).WaitAsync(TimeSpan.FromSeconds(15));
+        await Vault.CloseAsync(file).Answered();
 
-        using var other = new Akka.TestKit.Xunit2.TestKit(MapsProbe.Config("16 MiB", "1 MiB"));
+        using var other = new Akka.TestKit.Xunit2.TestKit(VaultProbe.Config("16 MiB", "1 MiB"));
         var otherVault = Vault.Get(other.Sys);
         var reopened = await otherVault.OpenAsync(path);
         foreach (var (offset, length) in writes)
@@ -121,8 +121,8 @@ public sealed class WriteSpec : TestKit, IDisposable
 
         using (var frame = await Vault.GetFrameAtAsync(file, 0, 20_000).Answered())
             Assert.Equal(Written(0, 20_000), frame.Span.ToArray());
-        await Vault.FlushAsync(file).WaitAsync(TimeSpan.FromSeconds(15));
-        await Vault.CloseAsync(file).WaitAsync(TimeSpan.FromSeconds(15));
+        await Vault.FlushAsync(file).Answered();
+        await Vault.CloseAsync(file).Answered();
 
         var bytes = File.ReadAllBytes(path);
         Assert.Equal(far + 5000, bytes.Length);
@@ -140,7 +140,7 @@ public sealed class WriteSpec : TestKit, IDisposable
         await Vault.GetFrameAtAsync(file, 4096, 100, access: FrameAccess.ReadWrite).FailsWith(VaultError.WriterConflict);
         Assert.False(Vault.TryGetFrameAt(file, 4096, 100, out _, FrameAccess.ReadWrite));
         // Readers of the frame and writers of other frames are not held up.
-        using (var reader = await Vault.GetFrameAtAsync(file, 4096, 100).Answered()) MapsProbe.AssertPattern(reader.Span, 4096);
+        using (var reader = await Vault.GetFrameAtAsync(file, 4096, 100).Answered()) TempFolder.AssertPattern(reader.Span, 4096);
         using (var neighbour = await Vault.GetFrameAtAsync(file, 4196, 100, access: FrameAccess.ReadWrite).Answered())
             neighbour.WritableSpan[0] = 1;
         Assert.Equal(1, (await Vault.GetStatisticsAsync()).Pins());
@@ -173,10 +173,10 @@ public sealed class WriteSpec : TestKit, IDisposable
         // What fits is still served, and the bytes already written are intact.
         using (var rest = await Vault.GetFrameAtAsync(file, 3 * MiB / 2, MiB / 4, access: FrameAccess.ReadWrite).Answered())
             Written(3 * MiB / 2, MiB / 4).CopyTo(rest.WritableSpan);
-        MapsProbe.AssertPattern(first.Span[..4096], 0, seed: 1);
+        TempFolder.AssertPattern(first.Span[..4096], 0, seed: 1);
         first.Dispose();
-        await Vault.FlushAsync(file).WaitAsync(TimeSpan.FromSeconds(15));
-        await Vault.CloseAsync(file).WaitAsync(TimeSpan.FromSeconds(15));
+        await Vault.FlushAsync(file).Answered();
+        await Vault.CloseAsync(file).Answered();
 
         var bytes = File.ReadAllBytes(path);
         Assert.Equal(7 * MiB / 4, bytes.Length);
