@@ -43,6 +43,11 @@ internal sealed class VaultActor : ReceiveActor
 
     private void OnRegister(Register m)
     {
+        if (m.Mode == FileOpenMode.Recreate)
+        {
+            if (!TryEmpty(m, out var emptied)) return;
+            m = m with { Status = emptied };
+        }
         var key = (m.Status.Identity, m.Mode.IsWritable());
         if (_files.TryGetValue(key, out var existing))
         {
@@ -63,6 +68,34 @@ internal sealed class VaultActor : ReceiveActor
         _space.Metrics.FilesOpen.Add(1);
         _log.Debug("Opened {0}", file);
         m.Reply.TrySetResult(file);
+    }
+
+    /// <summary>Empties the file of a Recreate, unless a descriptor of it is open (its windows would lose their pages).</summary>
+    private bool TryEmpty(Register m, out Native.FileStatus emptied)
+    {
+        emptied = m.Status;
+        if (_files.ContainsKey((m.Status.Identity, true)) || _files.ContainsKey((m.Status.Identity, false)))
+        {
+            m.Reply.TrySetException(new VaultException(VaultError.FileInUse,
+                $"'{m.Path}' is open in the vault; close every opening of it before recreating (emptying) it.") { Path = m.Path });
+            return false;
+        }
+        try
+        {
+            using var handle = File.OpenHandle(m.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            if (!Native.FileStatus.TryOfHandle(handle, out var status, out int errno))
+                throw VaultErrors.FromErrno(errno, "read the status of", m.Path);
+            if (status.Identity != m.Status.Identity)
+                throw new VaultException(VaultError.FileChanged, $"File changed: '{m.Path}' was replaced while it was being opened.") { Path = m.Path };
+            RandomAccess.SetLength(handle, 0);
+            emptied = status with { Size = 0 };
+            return true;
+        }
+        catch (Exception e)
+        {
+            m.Reply.TrySetException(VaultErrors.FromIo(e, m.Path));
+            return false;
+        }
     }
 
     private void OnClose(CloseFile m)

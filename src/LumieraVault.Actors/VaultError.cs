@@ -23,6 +23,8 @@ public enum VaultError
     DiskFull,
     /// <summary>Another readwrite reference holds the frame; one writer per frame at a time.</summary>
     WriterConflict,
+    /// <summary>The file is open in the vault, so it cannot be recreated (emptied) under its readers; close it first.</summary>
+    FileInUse,
     /// <summary>The file was closed while the request was in flight.</summary>
     FileClosed,
     /// <summary>The vault (or its actor system) shut down while the request was in flight.</summary>

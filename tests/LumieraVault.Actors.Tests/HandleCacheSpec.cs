@@ -274,7 +274,7 @@ public sealed class HandleCacheSpec : TestKit, IDisposable
     private (ActorSystem System, Vault Vault) StartVault(string name, int maxHandles, string budget = "16 MiB")
     {
         var config = ConfigurationFactory.ParseString(VaultProbe.VirtualTime +
-            $"lumiera.vault {{ map-cache {{ budget = {budget}\n window-size = 64 KiB }}\n handle-cache.max-handles = {maxHandles} }}");
+            $"lumiera.vault {{ map-cache {{ budget = {budget}\n window-size = 64 KiB }}\n handle-cache.max-handles = {maxHandles}\n files.watch-changes = off }}");
         var system = ActorSystem.Create(name, config);
         _systems.Add(system);
         return (system, Vault.Get(system));

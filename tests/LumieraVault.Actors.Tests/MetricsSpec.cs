@@ -10,7 +10,8 @@ public sealed class MetricsSpec : TestKit, IDisposable
 {
     private readonly TempFolder _temp = new();
 
-    public MetricsSpec() : base("lumiera.vault { map-cache { budget = 1 MiB\n window-size = 64 KiB }\n handle-cache.max-handles = 4 }")
+    // A name of its own: the meter tags measurements with the actor system's name, and TestKit systems are all "test".
+    public MetricsSpec() : base("lumiera.vault { map-cache { budget = 1 MiB\n window-size = 64 KiB }\n handle-cache.max-handles = 4 }", "metrics-spec-" + Guid.NewGuid().ToString("N"))
     {
     }
 

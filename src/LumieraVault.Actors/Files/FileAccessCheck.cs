@@ -18,8 +18,9 @@ internal static class FileAccessCheck
 
         var fileMode = mode switch
         {
-            FileOpenMode.Create => FileMode.OpenOrCreate,
-            FileOpenMode.Recreate => FileMode.Create,
+            // Recreate empties the file only in the vault's guardian, once it knows no descriptor of the file is open:
+            // emptying a file under mapped windows would turn their readers' next touch into SIGBUS.
+            FileOpenMode.Create or FileOpenMode.Recreate => FileMode.OpenOrCreate,
             _ => FileMode.Open,
         };
         if (mode is FileOpenMode.Create or FileOpenMode.Recreate && Path.GetDirectoryName(path) is { Length: > 0 } folder)

@@ -186,7 +186,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
             FailAll(pending.Requests, VaultErrors.FromErrno(errno, "read the status of", _file.Path));
             return;
         }
-        if (status.Size < _file.Size && !_file.IsWritable)
+        if (status.Size < _file.Size)
         {
             ReleaseRoom(pending);
             FileChanged($"'{_file.Path}' shrank from {_file.Size} to {status.Size} bytes while open");
