@@ -10,7 +10,7 @@ public sealed class RecreateSpec : TestKit, IDisposable
 {
     private readonly TempFolder _temp = new();
 
-    public RecreateSpec() : base(MapsProbe.Config("1 MiB", "64 KiB"))
+    public RecreateSpec() : base(VaultProbe.Config("1 MiB", "64 KiB"))
     {
     }
 
@@ -26,7 +26,7 @@ public sealed class RecreateSpec : TestKit, IDisposable
         var e = await Assert.ThrowsAsync<VaultException>(() => Vault.OpenAsync(path, FileOpenMode.Recreate, FrameLayout.Fixed(1000)).Answered());
         Assert.Equal(VaultError.FileInUse, e.Error);
         Assert.Equal(100_000, new FileInfo(path).Length);
-        MapsProbe.AssertPattern(frame.Span, 7000); // the pinned frame is intact
+        TempFolder.AssertPattern(frame.Span, 7000); // the pinned frame is intact
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public sealed class RecreateSpec : TestKit, IDisposable
         var path = _temp.Make("clip.bin", 100_000);
         var reader = await Vault.OpenAsync(path, FileOpenMode.Read, FrameLayout.Fixed(1000));
         (await Vault.GetFrameAsync(reader, 7).Answered()).Dispose();
-        await Vault.CloseAsync(reader).WaitAsync(TimeSpan.FromSeconds(20));
+        await Vault.CloseAsync(reader).Answered();
 
         var writer = await Vault.OpenAsync(path, FileOpenMode.Recreate, FrameLayout.Fixed(1000)).Answered();
         Assert.Equal(0, writer.Size);
@@ -43,7 +43,7 @@ public sealed class RecreateSpec : TestKit, IDisposable
         using (var frame = await Vault.GetFrameAsync(writer, 2, access: FrameAccess.ReadWrite).Answered())
             frame.WritableSpan.Fill(42);
         Assert.Equal(3000, writer.Size);
-        await Vault.CloseAsync(writer).WaitAsync(TimeSpan.FromSeconds(20));
+        await Vault.CloseAsync(writer).Answered();
         Assert.Equal(42, File.ReadAllBytes(path)[2500]);
     }
 

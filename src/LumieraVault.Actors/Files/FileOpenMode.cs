@@ -9,7 +9,10 @@ public enum FileOpenMode
     ReadWrite,
     /// <summary>Like <see cref="ReadWrite"/>, creating the file (and missing parent folders) if it does not exist.</summary>
     Create,
-    /// <summary>Like <see cref="Create"/>, but an existing file is emptied first.</summary>
+    /// <summary>
+    /// Like <see cref="Create"/>, but an existing file is emptied first; a file the vault has open is not emptied
+    /// (<see cref="VaultError.FileInUse"/>).
+    /// </summary>
     Recreate,
 }
 
