@@ -62,6 +62,19 @@ public sealed class WatchSpec : TestKit, IDisposable
     }
 
     [Fact]
+    public async Task ARemovedFileIsNoticedWithoutAnyRequest()
+    {
+        var path = _temp.Make("clip.bin", 200_000);
+        var file = await OpenMapped(path);
+
+        File.Delete(path);
+
+        await Vault.StatisticsWhenAsync(s => s.WindowsMapped == 0, "the removed file's window to be unmapped");
+        Assert.Contains("removed", file.ChangedReason);
+        await Vault.GetFrameAsync(file, 1).FailsWith(VaultError.FileChanged);
+    }
+
+    [Fact]
     public async Task GrowthIsNotAChange()
     {
         var path = _temp.Make("clip.bin", 100_000);
