@@ -40,6 +40,18 @@ public sealed class Vault : IExtension
             _watcher = ChangeWatcher.TryCreate(out string? why);
             if (_watcher is null) system.Log.Warning("LumieraVault: no inotify ({0}); files are checked for change periodically only", why);
         }
+        if (Settings.SigbusGuard)
+        {
+            if (SigbusGuard.TryInstall(out string? why))
+            {
+                _space.Guarded = true;
+                SigbusGuard.Faulted += OnGuardedFault;
+            }
+            else
+            {
+                system.Log.Warning("LumieraVault: no SIGBUS guard ({0}); use the buffered strategy for files other programs may truncate", why);
+            }
+        }
         Guardian = system.ActorOf(VaultActor.Props(Settings, _space, _watcher), "lumiera-vault");
         system.WhenTerminated.ContinueWith(_ => OnTerminated(), TaskScheduler.Default);
     }
@@ -238,8 +250,11 @@ public sealed class Vault : IExtension
         return reply.Task;
     }
 
+    private void OnGuardedFault() => Guardian.Tell(VaultProtocol.CheckAllFiles.Instance);
+
     private void OnTerminated()
     {
+        SigbusGuard.Faulted -= OnGuardedFault;
         _stopped = true;
         _space.Stop();
         _watcher?.Dispose();

@@ -36,6 +36,10 @@ internal sealed class VaultActor : ReceiveActor
         Receive<Register>(OnRegister);
         Receive<CloseFile>(OnClose);
         Receive<GetStatistics>(m => m.Reply.TrySetResult(Snapshot()));
+        Receive<CheckAllFiles>(_ =>
+        {
+            foreach (var f in _files.Values) f.FileMap.Tell(FileMapProtocol.CheckForChange.Instance);
+        });
     }
 
     public static Props Props(VaultSettings settings, AddressSpace space, ChangeWatcher? watcher)
@@ -152,6 +156,7 @@ internal sealed class VaultActor : ReceiveActor
             BufferedReads = x.BufferedReads.Value,
             MissMedianMicroseconds = p[0],
             MissP99Microseconds = p[1],
+            GuardedFaults = Native.SigbusGuard.Faults,
             Files = files,
         };
     }

@@ -14,6 +14,12 @@ internal static class VaultProtocol
     /// <summary>One opener is done with the file; the last one closes it.</summary>
     public sealed record CloseFile(VaultFile File, TaskCompletionSource<bool> Reply);
 
+    /// <summary>The SIGBUS guard caught a fault in some window: every file actor looks at its file.</summary>
+    public sealed record CheckAllFiles
+    {
+        public static readonly CheckAllFiles Instance = new();
+    }
+
     /// <summary>A snapshot of the statistics.</summary>
     public sealed record GetStatistics(TaskCompletionSource<VaultStatistics> Reply);
 }

@@ -31,6 +31,9 @@ public sealed class VaultOptions
     /// <summary>Whether inotify tells the vault of changes to mapped files (<c>files.watch-changes</c>).</summary>
     public bool? WatchChanges { get; set; }
 
+    /// <summary>Whether SIGBUS in vault windows is caught (<c>files.sigbus-guard</c>).</summary>
+    public bool? SigbusGuard { get; set; }
+
     /// <summary>Renders the properties that are set as HOCON, to be placed before the rest of the configuration.</summary>
     public string ToHocon()
     {
@@ -47,6 +50,7 @@ public sealed class VaultOptions
         Add("files.read-strategy", ReadStrategy?.ToString().ToLowerInvariant());
         Add("files.change-check-interval", ChangeCheckInterval is { } i ? (i == TimeSpan.Zero ? "off" : Ms(i)) : null);
         Add("files.watch-changes", WatchChanges is { } watch ? (watch ? "on" : "off") : null);
+        Add("files.sigbus-guard", SigbusGuard is { } guard ? (guard ? "on" : "off") : null);
         return sb.ToString();
     }
 }

@@ -28,6 +28,9 @@ public sealed record VaultSettings
     /// <summary>Whether the kernel (inotify) tells the vault of changes to files with mapped windows.</summary>
     public required bool WatchChanges { get; init; }
 
+    /// <summary>Whether a SIGBUS in a vault window is caught (zeros read, file reported changed) instead of killing the process.</summary>
+    public required bool SigbusGuard { get; init; }
+
     /// <summary>Frame leases each thread keeps for reuse.</summary>
     public required int LeasesPerThread { get; init; }
 
@@ -56,6 +59,7 @@ public sealed record VaultSettings
                 ? TimeSpan.Zero
                 : c.GetTimeSpan("files.change-check-interval", TimeSpan.FromSeconds(1)),
             WatchChanges = c.GetBoolean("files.watch-changes", true),
+            SigbusGuard = c.GetBoolean("files.sigbus-guard", true),
             LeasesPerThread = c.GetInt("frames.leases-per-thread", 64),
         };
         settings.Validate();

@@ -21,6 +21,9 @@ internal sealed class AddressSpace
 
     public long Budget { get; }
 
+    /// <summary>Whether this vault's windows are registered with the process's SIGBUS guard.</summary>
+    public bool Guarded { get; set; }
+
     public VaultMetrics Metrics { get; }
 
     /// <summary>Bytes reserved for windows that are mapped or being mapped.</summary>

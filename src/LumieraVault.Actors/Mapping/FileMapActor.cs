@@ -241,6 +241,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
             return;
         }
         var window = new Window(_file, slot, pending.MapOffset, pending.MapLength, address, validEnd, _file.IsWritable);
+        if (_space.Guarded) SigbusGuard.Cover(address, window.MapLength);
         _space.Track(window);
         var metrics = _space.Metrics;
         metrics.MappedBytes.Add(window.MapLength);

@@ -166,6 +166,7 @@ internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
             // munmap fails only on arguments we never produce; the range stays reserved to keep the count honest.
             return;
         }
+        if (space.Guarded) SigbusGuard.Uncover(window.Address, window.MapLength);
         // The gauges first: once the bytes are back in the budget another window may be mapped and counted at once,
         // and counted before this one was taken off, the peak would exceed the budget that was never exceeded.
         space.Metrics.MappedBytes.Add(-window.MapLength);

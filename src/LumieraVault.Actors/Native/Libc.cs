@@ -101,6 +101,13 @@ internal static unsafe partial class Libc
     public static partial nint Read(int fd, byte* buffer, nuint count);
 
     public const int EfdCloexec = 0x80000;
+    public const int ProtExec = 0x4;
+
+    [LibraryImport(Lib, EntryPoint = "mprotect", SetLastError = true)]
+    public static partial int Mprotect(nint addr, nuint length, int prot);
+
+    [LibraryImport(Lib, EntryPoint = "sigaction", SetLastError = true)]
+    public static partial int Sigaction(int signal, byte* action, byte* oldAction);
 
     [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
     public static partial int Eventfd(uint initial, int flags);

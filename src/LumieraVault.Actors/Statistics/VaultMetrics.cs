@@ -57,6 +57,7 @@ public sealed class VaultMetrics : IDisposable
         _meter.CreateObservableCounter("lumiera.vault.frames.waits", () => new Measurement<long>(BudgetWaits.Value, tags), "{request}", "frame requests that waited for the address-space budget");
         _meter.CreateObservableCounter("lumiera.vault.frames.buffered", () => new Measurement<long>(BufferedReads.Value, tags), "{request}", "frames read with pread into pooled buffers");
         _meter.CreateObservableUpDownCounter("lumiera.vault.files.open", () => new Measurement<long>(FilesOpen.Value, tags), "{file}", "files open in the vault");
+        _meter.CreateObservableCounter("lumiera.vault.sigbus.caught", () => new Measurement<long>(Native.SigbusGuard.Faults, tags), "{fault}", "SIGBUS faults in vault windows caught by the guard, process-wide");
         MissLatency = _meter.CreateHistogram<double>("lumiera.vault.frames.miss.duration", "us", "time from request to answer of frames that missed the fast path", tags);
     }
 

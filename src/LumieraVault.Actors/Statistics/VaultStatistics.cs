@@ -66,6 +66,9 @@ public sealed record VaultStatistics
     public required double MissMedianMicroseconds { get; init; }
     /// <summary>99th percentile of the same.</summary>
     public required double MissP99Microseconds { get; init; }
+    /// <summary>SIGBUS faults in vault windows caught by the guard (process-wide): reads of pages a truncation took away.</summary>
+    public long GuardedFaults { get; init; }
+
     /// <summary>The open files.</summary>
     public required IReadOnlyList<FileStatistics> Files { get; init; }
 
@@ -84,6 +87,7 @@ public sealed record VaultStatistics
         sb.Append(c, $"  Memory     mapped {Bytes(MappedBytes)} of {Bytes(MapBudget)} budget, peak {Bytes(MappedBytesPeak)}\n");
         sb.Append(c, $"  Frames     requests {FrameRequests}, fast-path hits {FastPathHits} ({HitRatio:P1}), misses {Misses}\n");
         sb.Append(c, $"             failures {Failures}, dropped {Dropped}, waited for budget {BudgetWaits}, buffered reads {BufferedReads}\n");
+        if (GuardedFaults > 0) sb.Append(c, $"  Guarded    {GuardedFaults} SIGBUS faults caught (pages of truncated files read as zeros)\n");
         sb.Append(c, $"  Miss time  median {Micros(MissMedianMicroseconds)}, p99 {Micros(MissP99Microseconds)}\n");
         foreach (var f in Files.OrderByDescending(f => f.MappedBytes).Take(maxFiles))
             sb.Append(c, $"    {f.Path}  {f.Use}, {Bytes(f.Size)}, {f.Windows} windows, {Bytes(f.MappedBytes)} mapped, {f.Pins} pins\n");
