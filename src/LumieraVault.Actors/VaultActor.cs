@@ -32,7 +32,7 @@ internal sealed class VaultActor : ReceiveActor
         _handles = Context.ActorOf(FileHandleCacheActor.Props(settings.MaxHandles, space.Metrics), "handles");
         _maps = Context.ActorOf(FileMapCacheActor.Props(space), "maps");
         space.CacheActor = _maps;
-        Context.ActorOf(Akka.Actor.Props.Create(() => new DeadLetterAnswerer()), "dead-letters");
+        Context.ActorOf(Akka.Actor.Props.Create(() => new DeadLetterAnswerer(space, _handles)), "dead-letters");
         Receive<Register>(OnRegister);
         Receive<CloseFile>(OnClose);
         Receive<GetStatistics>(m => m.Reply.TrySetResult(Snapshot()));
@@ -176,9 +176,25 @@ internal sealed class VaultActor : ReceiveActor
 /// </summary>
 internal sealed class DeadLetterAnswerer : ReceiveActor
 {
-    public DeadLetterAnswerer()
+    public DeadLetterAnswerer(AddressSpace space, IActorRef handles)
     {
-        Receive<AllDeadLetters>(d => Answer(d.Message));
+        Receive<AllDeadLetters>(d =>
+        {
+            switch (d.Message)
+            {
+                // A file's actor that stopped (closed) before the map cache or the handle cache answered it:
+                // what was reserved or lent for it must go back, or it is lost for the life of the vault.
+                case MapCacheProtocol.RoomGranted g:
+                    space.Return(g.Bytes);
+                    break;
+                case HandleCacheProtocol.HandleGranted h:
+                    handles.Tell(new HandleCacheProtocol.ReleaseHandle(h.File));
+                    break;
+                default:
+                    Answer(d.Message);
+                    break;
+            }
+        });
     }
 
     protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(AllDeadLetters));

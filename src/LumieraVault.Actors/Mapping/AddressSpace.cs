@@ -54,6 +54,16 @@ internal sealed class AddressSpace
 
     public void Release(long bytes) => Interlocked.Add(ref _reserved, -bytes);
 
+    /// <summary>
+    /// Gives back bytes that a file's actor reserved but did not map. Unlike an unmap, which the map cache does itself,
+    /// nothing else would tell the cache that room appeared, and its waiters would wait for their deadlines.
+    /// </summary>
+    public void Return(long bytes)
+    {
+        Release(bytes);
+        if (HasWaiters && !_stopped) CacheActor.Tell(MapCacheProtocol.RoomReturned.Instance);
+    }
+
     private volatile bool _stopped;
 
     /// <summary>True once the map cache stopped: windows are then unmapped by whoever returns their last pin.</summary>

@@ -166,7 +166,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
     {
         if (!_pending.TryGetValue(granted.Slot, out var pending))
         {
-            _space.Release(granted.Bytes);
+            _space.Return(granted.Bytes);
             return;
         }
         pending.RoomReserved = true;
@@ -219,7 +219,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
             long fits = Math.Min(mapEnd, SystemLimits.AlignUp(status.Size));
             if (fits < mapEnd)
             {
-                _space.Release(mapEnd - fits);
+                _space.Return(mapEnd - fits);
                 pending.MapLength = fits - pending.MapOffset;
                 mapEnd = fits;
             }
@@ -390,7 +390,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
     {
         if (!pending.RoomReserved) return;
         pending.RoomReserved = false;
-        _space.Release(pending.MapLength);
+        _space.Return(pending.MapLength);
     }
 
     private void Enqueue(Action<SafeFileHandle> run, Action<VaultException> fail)

@@ -45,6 +45,7 @@ internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
             if (m.Window.RetireRequested && m.Window.TryRetire()) Unmap(m.Window);
             ServeWaiters();
         });
+        Receive<RoomReturned>(_ => ServeWaiters());
         Receive<WaiterExpired>(Expire);
     }
 

@@ -24,6 +24,12 @@ internal static class MapCacheProtocol
     /// <summary>A window's last pin was returned while it is to be retired, or while requests wait for room.</summary>
     public sealed record WindowIdle(Window Window);
 
+    /// <summary>Budget went back without a window being unmapped (a mapping failed or was no longer wanted): waiters may fit now.</summary>
+    public sealed record RoomReturned
+    {
+        public static readonly RoomReturned Instance = new();
+    }
+
     /// <summary>A waiter's deadline passed.</summary>
     public sealed record WaiterExpired(long Id);
 }
