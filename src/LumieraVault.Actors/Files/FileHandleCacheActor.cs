@@ -30,7 +30,7 @@ internal sealed class FileHandleCacheActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<VaultFile, Entry> _open = new(ReferenceEqualityComparer.Instance);
     private readonly LinkedList<Entry> _idle = new(); // first = most recently used
-    private readonly Queue<(VaultFile File, IActorRef Requester)> _waiting = new();
+    private Queue<(VaultFile File, IActorRef Requester)> _waiting = new();
 
     public FileHandleCacheActor(int maxHandles, VaultMetrics metrics)
     {
@@ -96,7 +96,13 @@ internal sealed class FileHandleCacheActor : ReceiveActor
 
     private void Forget(VaultFile file)
     {
-        if (!_open.TryGetValue(file, out var entry)) return;
+        if (!_open.TryGetValue(file, out var entry))
+        {
+            // The closed file's actor is stopping: a handle opened for its wait would be opened for no one.
+            if (_waiting.Any(w => ReferenceEquals(w.File, file)))
+                _waiting = new Queue<(VaultFile, IActorRef)>(_waiting.Where(w => !ReferenceEquals(w.File, file)));
+            return;
+        }
         entry.Forgotten = true;
         if (entry.Lent == 0)
         {
