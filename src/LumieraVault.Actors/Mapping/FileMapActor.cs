@@ -58,7 +58,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         _space = file.Cache;
         Receive<FrameRequest>(OnRequest);
         Receive<RoomGranted>(OnRoomGranted);
-        Receive<RoomDenied>(m => FailPending(m.Slot, m.Error));
+        Receive<RoomDenied>(OnRoomDenied);
         Receive<HandleGranted>(m => RunJobs(m.Handle));
         Receive<HandleDenied>(m => OnHandleDenied(m.Error));
         Receive<Flush>(m => Enqueue(h => { FlushCore(h); m.Reply.TrySetResult(true); }, e => m.Reply.TrySetException(e)));
@@ -175,6 +175,27 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
             ReleaseRoom(pending);
             FailPending(granted.Slot, e);
         });
+    }
+
+    /// <summary>
+    /// The wait for room ended at the deadline of the request that asked for it (the first of the slot's requests):
+    /// requests merged with it that may wait longer ask again, with their own deadlines.
+    /// </summary>
+    private void OnRoomDenied(RoomDenied denied)
+    {
+        if (denied.Error.Error == VaultError.VaultStopped || !_pending.TryGetValue(denied.Slot, out var pending))
+        {
+            FailPending(denied.Slot, denied.Error);
+            return;
+        }
+        _pending.Remove(denied.Slot);
+        ReleaseRoom(pending);
+        var asked = pending.Requests[0].Deadline;
+        foreach (var r in pending.Requests)
+        {
+            if (r.Deadline > asked) Self.Tell(r);
+            else Fail(r, denied.Error);
+        }
     }
 
     private void MapWindow(SafeFileHandle handle, WindowSlot slot, Pending pending)
