@@ -84,6 +84,13 @@ internal sealed class VaultActor : ReceiveActor
                 $"'{m.Path}' is open in the vault; close every opening of it before recreating (emptying) it.") { Path = m.Path });
             return false;
         }
+        if (_space.IsPinned(m.Status.Identity))
+        {
+            // Closing a file leaves the windows of frames not yet disposed mapped until they are.
+            m.Reply.TrySetException(new VaultException(VaultError.FileInUse,
+                $"'{m.Path}' was closed, but frames of it are still held; dispose them before recreating (emptying) it.") { Path = m.Path });
+            return false;
+        }
         try
         {
             using var handle = File.OpenHandle(m.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);

@@ -10,8 +10,8 @@ public enum FileOpenMode
     /// <summary>Like <see cref="ReadWrite"/>, creating the file (and missing parent folders) if it does not exist.</summary>
     Create,
     /// <summary>
-    /// Like <see cref="Create"/>, but an existing file is emptied first; a file the vault has open is not emptied
-    /// (<see cref="VaultError.FileInUse"/>).
+    /// Like <see cref="Create"/>, but an existing file is emptied first; a file the vault has open, or whose frames
+    /// are still held after it was closed, is not emptied (<see cref="VaultError.FileInUse"/>).
     /// </summary>
     Recreate,
 }

@@ -93,6 +93,16 @@ internal sealed class AddressSpace
 
     public int LiveWindows => _live.Count;
 
+    /// <summary>Whether a frame still pins a window of the file, through any descriptor, open or closed.</summary>
+    public bool IsPinned(Native.FileIdentity identity)
+    {
+        foreach (var window in _live.Keys)
+        {
+            if (window.Pins > 0 && window.File.Identity == identity) return true;
+        }
+        return false;
+    }
+
     public void NotifyIdle(Window window)
     {
         if (_stopped)
