@@ -19,8 +19,11 @@ internal static class VaultErrors
 
     public static VaultException FromErrno(int errno, string what, string path) => errno switch
     {
-        Libc.ENOSPC or Libc.EDQUOT or Libc.EFBIG =>
+        Libc.ENOSPC or Libc.EDQUOT =>
             new VaultException(VaultError.DiskFull, $"No room on disk to {what} '{path}': {Libc.Describe(errno)}. Free some space and try again.") { Path = path },
+        // Past the largest file the file system (or the process's file-size limit) allows: freeing space would not help.
+        Libc.EFBIG => new VaultException(VaultError.OutOfRange,
+            $"Out of range: cannot {what} '{path}' that far: {Libc.Describe(errno)}; the frame lies past the largest file allowed there.") { Path = path },
         Libc.ENOENT => new VaultException(VaultError.FileNotFound, $"File not found: '{path}'.") { Path = path },
         Libc.EACCES => new VaultException(VaultError.AccessDenied, $"Access denied to '{path}' ({what}).") { Path = path },
         _ => new VaultException(VaultError.IoError, $"Cannot {what} '{path}': {Libc.Describe(errno)}.") { Path = path },
