@@ -92,6 +92,27 @@ public sealed class RaceSpec : TestKit, IDisposable
     }
 
     [Fact]
+    public async Task A_droppable_request_merged_with_one_that_may_wait_longer_is_dropped_at_its_own_deadline()
+    {
+        var a = await Vault.OpenAsync(_temp.Make("a.bin", 4 * Window));
+        var b = await Vault.OpenAsync(_temp.Make("b.bin", 4 * Window, seed: 1));
+        var held = await Vault.GetFrameAtAsync(a, 0, 100).Answered();
+        var patient = Vault.GetFrameAtAsync(b, 0, 100, new FrameHints(Deadline: Clock.Now + TimeSpan.FromSeconds(10))).AsTask();
+        await VaultProbe.SettleAsync(Sys, b);
+        var playback = Vault.GetFrameAtAsync(b, 200, 100, FrameHints.Playback(Clock.Now + TimeSpan.FromMilliseconds(40))).AsTask();
+        await VaultProbe.SettleAsync(Sys, b);
+
+        Clock.Advance(TimeSpan.FromMilliseconds(50));
+        await Assert.ThrowsAsync<FrameDroppedException>(() => playback.Answered());
+        await VaultProbe.SettleAsync(Sys, a, b);
+        Assert.False(patient.IsCompleted);
+
+        held.Dispose();
+        using (var frame = await patient.Answered()) TempFolder.AssertPattern(frame.Span, 0, seed: 1);
+        Assert.Equal(1, (await Vault.GetStatisticsAsync()).Dropped);
+    }
+
+    [Fact]
     public async Task A_file_closed_while_its_miss_waits_for_a_handle_leaves_no_handle_lent()
     {
         var a = await Vault.OpenAsync(_temp.Make("a.bin", 4 * Window));
