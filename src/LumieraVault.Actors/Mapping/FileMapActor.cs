@@ -30,6 +30,9 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         public bool RoomReserved;
     }
 
+    /// <summary>The deadline of a request merged into a slot that waits for room, earlier than the one the wait ends at.</summary>
+    private sealed record MergedDeadline(WindowSlot Slot, FrameRequest Request);
+
     /// <summary>Work that needs the OS handle; run when the handle cache lends it.</summary>
     private readonly record struct HandleJob(Action<SafeFileHandle> Run, Action<VaultException> Fail);
 
@@ -59,6 +62,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         Receive<FrameRequest>(OnRequest);
         Receive<RoomGranted>(OnRoomGranted);
         Receive<RoomDenied>(OnRoomDenied);
+        Receive<MergedDeadline>(OnMergedDeadline);
         Receive<HandleGranted>(m => RunJobs(m.Handle));
         Receive<HandleDenied>(m => OnHandleDenied(m.Error));
         Receive<Flush>(m => Enqueue(h => { FlushCore(h); m.Reply.TrySetResult(true); }, e => m.Reply.TrySetException(e)));
@@ -137,6 +141,12 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         if (_pending.TryGetValue(slot, out var pending))
         {
             pending.Requests.Add(r);
+            // The map cache ends the wait at the deadline of the request that asked for the room; an earlier one needs its own.
+            if (!pending.RoomReserved && r.Deadline < pending.Requests[0].Deadline)
+            {
+                var delay = r.Deadline - Context.System.Scheduler.Now;
+                Timers.StartSingleTimer(r.Reply, new MergedDeadline(slot, r), delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
+            }
             return;
         }
         long mapOffset = SystemLimits.AlignDown(start);
@@ -196,6 +206,14 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
             if (r.Deadline > asked) Self.Tell(r);
             else Fail(r, denied.Error);
         }
+    }
+
+    private void OnMergedDeadline(MergedDeadline m)
+    {
+        if (!_pending.TryGetValue(m.Slot, out var pending) || pending.RoomReserved || !pending.Requests.Remove(m.Request)) return;
+        Fail(m.Request, new VaultException(VaultError.BudgetExhausted,
+            $"Budget exhausted: the frame at {m.Request.Offset} of '{_file.Path}' found no room in the {_space.Budget}-byte map budget before its deadline, " +
+            "because every mapped window is pinned. Dispose frames sooner or raise lumiera.vault.map-cache.budget.") { Path = _file.Path });
     }
 
     private void MapWindow(SafeFileHandle handle, WindowSlot slot, Pending pending)
