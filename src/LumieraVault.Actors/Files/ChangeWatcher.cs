@@ -55,24 +55,31 @@ internal sealed class ChangeWatcher : IDisposable
     /// <summary>Watches <paramref name="path"/> for <paramref name="fileActor"/>; false if the kernel refused (out of watches).</summary>
     public bool Watch(string path, IActorRef fileActor, out string? why)
     {
-        int wd = Libc.InotifyAddWatch(_fd, path, Mask);
-        if (wd < 0)
+        // File actors run on many threads, and the kernel gives one watch per inode (a file open for reading and for
+        // writing shares it): adding and removing must not interleave, or one actor's removal drops the other's watch.
+        lock (_byWatch)
         {
-            why = Libc.Describe(Libc.LastError);
-            return false;
+            int wd = Libc.InotifyAddWatch(_fd, path, Mask);
+            if (wd < 0)
+            {
+                why = Libc.Describe(Libc.LastError);
+                return false;
+            }
+            _byWatch.GetOrAdd(wd, _ => new ConcurrentDictionary<IActorRef, byte>())[fileActor] = 0;
+            _watchOf[fileActor] = wd;
+            why = null;
+            return true;
         }
-        // The kernel gives one watch per inode: a file open for reading and for writing shares it.
-        _byWatch.GetOrAdd(wd, _ => new ConcurrentDictionary<IActorRef, byte>())[fileActor] = 0;
-        _watchOf[fileActor] = wd;
-        why = null;
-        return true;
     }
 
     public void Unwatch(IActorRef fileActor)
     {
-        if (!_watchOf.TryRemove(fileActor, out int wd) || !_byWatch.TryGetValue(wd, out var actors)) return;
-        actors.TryRemove(fileActor, out _);
-        if (actors.IsEmpty && _byWatch.TryRemove(wd, out _)) Libc.InotifyRmWatch(_fd, wd);
+        lock (_byWatch)
+        {
+            if (!_watchOf.TryRemove(fileActor, out int wd) || !_byWatch.TryGetValue(wd, out var actors)) return;
+            actors.TryRemove(fileActor, out _);
+            if (actors.IsEmpty && _byWatch.TryRemove(wd, out _)) Libc.InotifyRmWatch(_fd, wd);
+        }
     }
 
     private unsafe void Run()

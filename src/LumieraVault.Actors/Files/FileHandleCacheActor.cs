@@ -36,9 +36,37 @@ internal sealed class FileHandleCacheActor : ReceiveActor
     {
         _maxHandles = maxHandles;
         _metrics = metrics;
-        Receive<AcquireHandle>(m => Acquire(m.File, Sender));
+        Receive<AcquireHandle>(m =>
+        {
+            var requester = Sender;
+            try
+            {
+                Acquire(m.File, requester);
+            }
+            catch (Exception e) when (e is not VaultException)
+            {
+                requester.Tell(new HandleDenied(m.File, VaultErrors.FromIo(e, m.File.Path)));
+            }
+        });
         Receive<ReleaseHandle>(m => Release(m.File));
         Receive<ForgetFile>(m => Forget(m.File));
+    }
+
+    /// <summary>
+    /// The cache outlives a fault in one message: a restart would forget which handles are lent, and its stop would close every handle.
+    /// The message is logged and dropped; the handlers that owe an answer give it themselves.
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "Failure handling {0}; the cache keeps its state", message.GetType().Name);
+            return true;
+        }
     }
 
     public static Props Props(int maxHandles, VaultMetrics metrics) => Akka.Actor.Props.Create(() => new FileHandleCacheActor(maxHandles, metrics));

@@ -119,6 +119,11 @@ public sealed class VaultFile
     internal bool TryPinWindow(long offset, int length, out Window? window)
     {
         long rel = offset - Bias;
+        if (_closed)
+        {
+            window = null;
+            return false;
+        }
         if (rel >= 0)
         {
             long k = rel / Stride;

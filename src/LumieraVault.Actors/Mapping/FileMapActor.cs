@@ -182,8 +182,10 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         pending.RoomReserved = true;
         Enqueue(h => MapWindow(h, granted.Slot, pending), e =>
         {
+            // MapWindow takes the group out of _pending first: answer the group itself, not whatever the slot holds now.
             ReleaseRoom(pending);
-            FailPending(granted.Slot, e);
+            if (_pending.TryGetValue(granted.Slot, out var current) && ReferenceEquals(current, pending)) _pending.Remove(granted.Slot);
+            FailAll(pending.Requests, e);
         });
     }
 
@@ -279,6 +281,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
             FailAll(pending.Requests, VaultErrors.FromErrno(e, "map", _file.Path));
             return;
         }
+        pending.RoomReserved = false; // the bytes belong to the window now; UnmapRetired gives them back
         var window = new Window(_file, slot, pending.MapOffset, pending.MapLength, address, validEnd, _file.IsWritable);
         if (_space.Guarded) SigbusGuard.Cover(address, window.MapLength);
         _space.Track(window);
@@ -335,6 +338,12 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
 
     private void ReadBuffered(SafeFileHandle handle, FrameRequest r)
     {
+        if (r.Length > Array.MaxLength)
+        {
+            Fail(r, new VaultException(VaultError.InvalidArgument,
+                $"A buffered frame is copied into an array, which holds at most {Array.MaxLength} bytes (asked for {r.Length}); read it mapped or in parts.") { Path = _file.Path });
+            return;
+        }
         var buffer = ArrayPool<byte>.Shared.Rent(r.Length);
         int read;
         try
@@ -408,6 +417,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
             error = new FrameDroppedException(error.Message);
         else if (!r.Hints.Droppable && error is FrameDroppedException dropped)
             error = new VaultException(VaultError.BudgetExhausted, "Budget exhausted: " + dropped.Reason) { Path = _file.Path };
+        if (r.Reply.Task.IsCompleted) return; // answered already (a failure after a partial serve): counted once
         if (error.Error == VaultError.Dropped) _space.Metrics.Dropped.Increment();
         else _space.Metrics.Failures.Increment();
         r.Reply.TrySetException(error);
@@ -477,7 +487,9 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
     private void OnHandleDenied(VaultException error)
     {
         _handleRequested = false;
-        if (error.Error == VaultError.FileChanged) FileChanged(error.Message);
+        const string prefix = "File changed: ";
+        if (error.Error == VaultError.FileChanged)
+            FileChanged(error.Message.StartsWith(prefix, StringComparison.Ordinal) ? error.Message[prefix.Length..].TrimEnd('.') : error.Message);
         var jobs = _jobs;
         _jobs = new List<HandleJob>();
         foreach (var job in jobs) job.Fail(error);

@@ -28,7 +28,18 @@ internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
     public FileMapCacheActor(AddressSpace space)
     {
         _space = space;
-        Receive<ReserveRoom>(Reserve);
+        Receive<ReserveRoom>(m =>
+        {
+            try
+            {
+                Reserve(m);
+            }
+            catch (Exception e) when (e is not VaultException)
+            {
+                // The cache resumes after a fault; the file actor must still hear an answer.
+                m.Requester.Tell(new RoomDenied(m.Slot, new VaultException(VaultError.IoError, "Internal failure of the map cache: " + e.Message, e)));
+            }
+        });
         Receive<WindowMapped>(m => _windows.Add(m.Window));
         Receive<RetireWindows>(m =>
         {
@@ -50,6 +61,23 @@ internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>
+    /// The cache outlives a fault in one message: a restart would forget which windows are mapped and which requests wait, and its stop would retire every window of the vault.
+    /// The message is logged and dropped; the handlers that owe an answer give it themselves.
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "Failure handling {0}; the cache keeps its state", message.GetType().Name);
+            return true;
+        }
+    }
 
     public static Props Props(AddressSpace space) => Akka.Actor.Props.Create(() => new FileMapCacheActor(space));
 
