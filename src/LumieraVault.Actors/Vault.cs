@@ -219,7 +219,7 @@ public sealed class Vault : IExtension
         }
         var deadline = hints.Deadline ?? _system.Scheduler.Now + Settings.DefaultWait;
         var reply = NewCompletion<Frame>();
-        file.FileMap.Tell(new FileMapProtocol.FrameRequest(offset, length, access, hints, deadline, reply, Stopwatch.GetTimestamp()));
+        file.FileMap.Tell(new FileMapProtocol.FrameRequest(file, offset, length, access, hints, deadline, reply, Stopwatch.GetTimestamp()));
         return new ValueTask<Frame>(Track(reply));
     }
 

@@ -213,7 +213,8 @@ internal sealed class DeadLetterAnswerer : ReceiveActor
         switch (message)
         {
             case FileMapProtocol.FrameRequest r:
-                r.Reply.TrySetException(VaultErrors.Stopped());
+                // The file's actor stopped: because the file was closed under the request, or because the vault stopped.
+                r.Reply.TrySetException(r.File.IsClosed && !r.File.Cache.IsStopped ? VaultErrors.Closed(r.File.Path) : VaultErrors.Stopped());
                 break;
             case FileMapProtocol.Flush f:
                 f.Reply.TrySetException(VaultErrors.Stopped());

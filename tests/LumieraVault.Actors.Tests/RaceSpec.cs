@@ -178,6 +178,20 @@ public sealed class RaceSpec : TestKit, IDisposable
         return identity.Subject!;
     }
 
+    [Fact]
+    public async Task A_request_that_reaches_the_actor_of_a_file_closed_under_it_is_answered_FileClosed()
+    {
+        var file = await Vault.OpenAsync(_temp.Make("closed.bin", 10_000));
+        var actor = file.FileMap;
+        await Vault.CloseAsync(file).Answered();
+        await VaultProbe.SettleAsync(Sys);
+        // What a request sent just before the close took effect meets: the file's actor is gone.
+        var reply = new TaskCompletionSource<Frame>(TaskCreationOptions.RunContinuationsAsynchronously);
+        actor.Tell(new Mapping.FileMapProtocol.FrameRequest(file, 0, 100, FrameAccess.ReadOnly, default, Sys.Scheduler.Now.AddSeconds(5), reply, 0));
+        var e = await Assert.ThrowsAsync<VaultException>(() => reply.Task.Answered());
+        Assert.Equal(VaultError.FileClosed, e.Error);
+    }
+
     public new void Dispose()
     {
         base.Dispose();

@@ -1,3 +1,4 @@
+using LumieraVault.Files;
 using LumieraVault.Frames;
 
 namespace LumieraVault.Mapping;
@@ -6,7 +7,7 @@ namespace LumieraVault.Mapping;
 internal static class FileMapProtocol
 {
     /// <summary>A frame request that missed the fast path, with its hints and the absolute deadline derived from them.</summary>
-    public sealed record FrameRequest(long Offset, int Length, FrameAccess Access, FrameHints Hints, DateTimeOffset Deadline,
+    public sealed record FrameRequest(VaultFile File, long Offset, int Length, FrameAccess Access, FrameHints Hints, DateTimeOffset Deadline,
         TaskCompletionSource<Frame> Reply, long StartedAt);
 
     /// <summary>Make every write to the file durable (msync and fsync).</summary>
