@@ -227,10 +227,8 @@ public sealed class Vault : IExtension
     {
         if (_stopped) return VaultErrors.Stopped();
         if (file.IsClosed) return VaultErrors.Closed(file.Path);
-        if (file.ChangedReason is { } why)
-            return new VaultException(VaultError.FileChanged, $"File changed: {why}. Open it again to read what it holds now.") { Path = file.Path };
-        if (access == FrameAccess.ReadWrite && !file.IsWritable)
-            return new VaultException(VaultError.ReadOnlyFile, $"'{file.Path}' was opened for reading only; open it with FileOpenMode.ReadWrite to write frames.") { Path = file.Path };
+        if (file.ChangedReason is { } why) return VaultErrors.Changed(file.Path, why);
+        if (access == FrameAccess.ReadWrite && !file.IsWritable) return VaultErrors.ReadOnly(file.Path);
         return null;
     }
 

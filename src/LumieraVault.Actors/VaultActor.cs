@@ -97,7 +97,7 @@ internal sealed class VaultActor : ReceiveActor
             if (!Native.FileStatus.TryOfHandle(handle, out var status, out int errno))
                 throw VaultErrors.FromErrno(errno, "read the status of", m.Path);
             if (status.Identity != m.Status.Identity)
-                throw new VaultException(VaultError.FileChanged, $"File changed: '{m.Path}' was replaced while it was being opened.") { Path = m.Path };
+                throw VaultErrors.Changed(m.Path, $"'{m.Path}' was replaced while it was being opened");
             RandomAccess.SetLength(handle, 0);
             emptied = status with { Size = 0 };
             return true;

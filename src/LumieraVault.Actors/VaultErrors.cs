@@ -29,6 +29,13 @@ internal static class VaultErrors
         _ => new VaultException(VaultError.IoError, $"Cannot {what} '{path}': {Libc.Describe(errno)}.") { Path = path },
     };
 
+    /// <summary>The file shrank, vanished or was replaced; <paramref name="why"/> says which, without the "File changed" prefix.</summary>
+    public static VaultException Changed(string path, string why, Exception? inner = null)
+        => new(VaultError.FileChanged, $"File changed: {why}. Open it again to read what it holds now.", inner) { Path = path };
+
+    public static VaultException ReadOnly(string path)
+        => new(VaultError.ReadOnlyFile, $"'{path}' was opened for reading only; open it with FileOpenMode.ReadWrite to write frames.") { Path = path };
+
     public static VaultException Stopped() => new(VaultError.VaultStopped, "The vault shut down before the request could be answered.");
 
     public static VaultException Closed(string path) => new(VaultError.FileClosed, $"'{path}' was closed before the request could be answered.") { Path = path };

@@ -193,6 +193,7 @@ public sealed class HandleCacheSpec : TestKit, IDisposable
         Assert.False(vault.TryGetFrameAt(a, 0, 100, out _));
         var again = await Assert.ThrowsAsync<VaultException>(async () => await vault.GetFrameAtAsync(a, 0, 100));
         Assert.Equal(VaultError.FileChanged, again.Error);
+        Assert.StartsWith("File changed: '", again.Message); // the reason travels as data: no doubled prefix
         await VaultProbe.SettleAsync(system, a);
         Assert.DoesNotContain(ProcessProbe.MappingsUnder(_temp.Path), m => m.Path == path);
         Assert.DoesNotContain(path, ProcessProbe.DescriptorsUnder(_temp.Path));

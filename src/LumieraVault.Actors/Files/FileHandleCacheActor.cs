@@ -14,7 +14,7 @@ namespace LumieraVault.Files;
 /// when every handle is lent, the request waits for one to come back. A handle reopened for a file is
 /// checked to name the same device and inode as the descriptor: a replaced file is refused.
 /// </summary>
-internal sealed class FileHandleCacheActor : ReceiveActor
+internal sealed class FileHandleCacheActor : StatefulCacheActor
 {
     private sealed class Entry(VaultFile file, SafeFileHandle handle)
     {
@@ -27,7 +27,6 @@ internal sealed class FileHandleCacheActor : ReceiveActor
 
     private readonly int _maxHandles;
     private readonly VaultMetrics _metrics;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<VaultFile, Entry> _open = new(ReferenceEqualityComparer.Instance);
     private readonly LinkedList<Entry> _idle = new(); // first = most recently used
     private Queue<(VaultFile File, IActorRef Requester)> _waiting = new();
@@ -52,23 +51,6 @@ internal sealed class FileHandleCacheActor : ReceiveActor
         Receive<ForgetFile>(m => Forget(m.File));
     }
 
-    /// <summary>
-    /// The cache outlives a fault in one message: a restart would forget which handles are lent, and its stop would close every handle.
-    /// The message is logged and dropped; the handlers that owe an answer give it themselves.
-    /// </summary>
-    protected override bool AroundReceive(Receive receive, object message)
-    {
-        try
-        {
-            return base.AroundReceive(receive, message);
-        }
-        catch (Exception e)
-        {
-            _log.Error(e, "Failure handling {0}; the cache keeps its state", message.GetType().Name);
-            return true;
-        }
-    }
-
     public static Props Props(int maxHandles, VaultMetrics metrics) => Akka.Actor.Props.Create(() => new FileHandleCacheActor(maxHandles, metrics));
 
     private void Acquire(VaultFile file, IActorRef requester)
@@ -84,7 +66,7 @@ internal sealed class FileHandleCacheActor : ReceiveActor
             _waiting.Enqueue((file, requester));
             return;
         }
-        if (TryOpen(file, out var handle, out var error))
+        if (TryOpen(file, out var handle, out var error, out string? changed))
         {
             entry = new Entry(file, handle!);
             _open.Add(file, entry);
@@ -92,7 +74,7 @@ internal sealed class FileHandleCacheActor : ReceiveActor
         }
         else
         {
-            requester.Tell(new HandleDenied(file, error!));
+            requester.Tell(new HandleDenied(file, error!, changed));
         }
     }
 
@@ -169,9 +151,10 @@ internal sealed class FileHandleCacheActor : ReceiveActor
         _metrics.HandlesClosed.Increment();
     }
 
-    private bool TryOpen(VaultFile file, out SafeFileHandle? handle, out VaultException? error)
+    private bool TryOpen(VaultFile file, out SafeFileHandle? handle, out VaultException? error, out string? changed)
     {
         handle = null;
+        changed = null;
         try
         {
             var access = file.IsWritable ? FileAccess.ReadWrite : FileAccess.Read;
@@ -180,10 +163,9 @@ internal sealed class FileHandleCacheActor : ReceiveActor
         catch (Exception e)
         {
             // The descriptor was checked when the file was opened; a path that fails now was removed or replaced.
-            error = e is FileNotFoundException or DirectoryNotFoundException
-                ? new VaultException(VaultError.FileChanged, $"File changed: '{file.Path}' was removed after it was opened.", e) { Path = file.Path }
-                : VaultErrors.FromIo(e, file.Path);
-            _log.Warning("Cannot reopen {0}: {1}", file.Path, e.Message);
+            if (e is FileNotFoundException or DirectoryNotFoundException) changed = $"'{file.Path}' was removed after it was opened";
+            error = changed is not null ? VaultErrors.Changed(file.Path, changed, e) : VaultErrors.FromIo(e, file.Path);
+            Log.Warning("Cannot reopen {0}: {1}", file.Path, e.Message);
             return false;
         }
         _metrics.HandlesOpen.Add(1);
@@ -194,9 +176,8 @@ internal sealed class FileHandleCacheActor : ReceiveActor
             handle = null;
             _metrics.HandlesOpen.Add(-1);
             _metrics.HandlesClosed.Increment();
-            error = errno != 0
-                ? new VaultException(VaultError.IoError, $"Cannot read the status of '{file.Path}': {Libc.Describe(errno)}.") { Path = file.Path }
-                : new VaultException(VaultError.FileChanged, $"File changed: '{file.Path}' was replaced by another file ({status.Identity}, was {file.Identity}).") { Path = file.Path };
+            if (errno == 0) changed = $"'{file.Path}' was replaced by another file ({status.Identity}, was {file.Identity})";
+            error = changed is not null ? VaultErrors.Changed(file.Path, changed) : VaultErrors.FromErrno(errno, "read the status of", file.Path);
             return false;
         }
         error = null;

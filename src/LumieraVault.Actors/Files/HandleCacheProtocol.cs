@@ -11,8 +11,8 @@ internal static class HandleCacheProtocol
     /// <summary>The handle, lent until <see cref="ReleaseHandle"/>. It is the same file (device, inode) as the descriptor.</summary>
     public sealed record HandleGranted(VaultFile File, SafeFileHandle Handle);
 
-    /// <summary>The handle could not be opened, or the path now names another file.</summary>
-    public sealed record HandleDenied(VaultFile File, VaultException Error);
+    /// <summary>The handle could not be opened; <paramref name="ChangedReason"/> is set when the path no longer names the file.</summary>
+    public sealed record HandleDenied(VaultFile File, VaultException Error, string? ChangedReason = null);
 
     /// <summary>Gives a lent handle back; it stays open, aging, until its room is needed.</summary>
     public sealed record ReleaseHandle(VaultFile File);

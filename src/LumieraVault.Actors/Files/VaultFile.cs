@@ -74,6 +74,9 @@ public sealed class VaultFile
 
     internal long ModifiedTicks { get; set; }
 
+    /// <summary>The file's modification time as last seen by the vault (metadata; not compared to detect changes).</summary>
+    public DateTimeOffset LastModified => DateTimeOffset.UnixEpoch.AddTicks(ModifiedTicks);
+
     internal AddressSpace Cache { get; }
 
     internal IActorRef FileMap { get; set; } = ActorRefs.Nobody;

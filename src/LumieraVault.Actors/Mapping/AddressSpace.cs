@@ -91,8 +91,6 @@ internal sealed class AddressSpace
 
     public void Untrack(Window window) => _live.TryRemove(window, out _);
 
-    public int LiveWindows => _live.Count;
-
     /// <summary>Whether a frame still pins a window of the file, through any descriptor, open or closed.</summary>
     public bool IsPinned(Native.FileIdentity identity)
     {

@@ -64,7 +64,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         Receive<RoomDenied>(OnRoomDenied);
         Receive<MergedDeadline>(OnMergedDeadline);
         Receive<HandleGranted>(m => RunJobs(m.Handle));
-        Receive<HandleDenied>(m => OnHandleDenied(m.Error));
+        Receive<HandleDenied>(OnHandleDenied);
         Receive<Flush>(m => Enqueue(h => { FlushCore(h); m.Reply.TrySetResult(true); }, e => m.Reply.TrySetException(e)));
         Receive<Close>(OnClose);
         Receive<CheckForChange>(_ => CheckFile());
@@ -484,12 +484,11 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void OnHandleDenied(VaultException error)
+    private void OnHandleDenied(HandleDenied denied)
     {
         _handleRequested = false;
-        const string prefix = "File changed: ";
-        if (error.Error == VaultError.FileChanged)
-            FileChanged(error.Message.StartsWith(prefix, StringComparison.Ordinal) ? error.Message[prefix.Length..].TrimEnd('.') : error.Message);
+        if (denied.ChangedReason is { } why) FileChanged(why);
+        var error = denied.Error;
         var jobs = _jobs;
         _jobs = new List<HandleJob>();
         foreach (var job in jobs) job.Fail(error);
@@ -595,9 +594,9 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         foreach (var slot in _pending.Keys.ToList()) FailPending(slot, Changed(reason));
     }
 
-    private VaultException Changed(string why) => new(VaultError.FileChanged, $"File changed: {why}. Open it again to read what it holds now.") { Path = _file.Path };
+    private VaultException Changed(string why) => VaultErrors.Changed(_file.Path, why);
 
-    private VaultException ReadOnly() => new(VaultError.ReadOnlyFile, $"'{_file.Path}' was opened for reading only; open it with FileOpenMode.ReadWrite to write frames.") { Path = _file.Path };
+    private VaultException ReadOnly() => VaultErrors.ReadOnly(_file.Path);
 
     private VaultException OutOfRange(long offset, int length) => new(VaultError.OutOfRange,
         $"Out of range: the frame at {offset} (+{length} bytes) lies past the end of '{_file.Path}' ({_file.Size} bytes).") { Path = _file.Path };

@@ -13,12 +13,11 @@ namespace LumieraVault.Mapping;
 /// its deadline passes first. All unmapping happens here (or, after shutdown, on the thread that returns
 /// the last pin), so the budget is released exactly once per window.
 /// </summary>
-internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
+internal sealed class FileMapCacheActor : StatefulCacheActor, IWithTimers
 {
     private sealed record Waiter(long Id, ReserveRoom Request);
 
     private readonly AddressSpace _space;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<Window> _windows = new(ReferenceEqualityComparer.Instance);
     private readonly LinkedList<Waiter> _waiters = new();
     private long _nextWaiterId;
@@ -61,23 +60,6 @@ internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
-
-    /// <summary>
-    /// The cache outlives a fault in one message: a restart would forget which windows are mapped and which requests wait, and its stop would retire every window of the vault.
-    /// The message is logged and dropped; the handlers that owe an answer give it themselves.
-    /// </summary>
-    protected override bool AroundReceive(Receive receive, object message)
-    {
-        try
-        {
-            return base.AroundReceive(receive, message);
-        }
-        catch (Exception e)
-        {
-            _log.Error(e, "Failure handling {0}; the cache keeps its state", message.GetType().Name);
-            return true;
-        }
-    }
 
     public static Props Props(AddressSpace space) => Akka.Actor.Props.Create(() => new FileMapCacheActor(space));
 
@@ -220,6 +202,6 @@ internal sealed class FileMapCacheActor : ReceiveActor, IWithTimers
             waiter.Request.Requester.Tell(new RoomDenied(waiter.Request.Slot, VaultErrors.Stopped()));
         _waiters.Clear();
         _space.SetWaiters(0);
-        _log.Debug("Map cache stopped; {0} bytes still reserved by pinned windows", _space.Reserved);
+        Log.Debug("Map cache stopped; {0} bytes still reserved by pinned windows", _space.Reserved);
     }
 }

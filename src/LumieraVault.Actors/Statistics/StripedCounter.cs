@@ -29,8 +29,6 @@ internal sealed class StripedCounter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Increment() => Interlocked.Increment(ref _cells[Thread.GetCurrentProcessorId() & _mask].Value);
 
-    public void Add(long value) => Interlocked.Add(ref _cells[Thread.GetCurrentProcessorId() & _mask].Value, value);
-
     public long Value
     {
         get
