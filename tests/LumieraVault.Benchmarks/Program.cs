@@ -3,20 +3,28 @@ using BenchmarkDotNet.Running;
 using LumieraVault.Benchmarks;
 
 // With --quick: every side-by-side comparison in one short in-process run, one line per comparison on
-// stdout (details on stderr). Otherwise BenchmarkDotNet's suites, e.g. `-- --filter '*HitVsRawMmap*' --job short`.
-if (args.Contains("--quick"))
+// stdout (`ratio NAME VALUE`, details on stderr). `--quick vault audio` runs only the parts named.
+// Otherwise BenchmarkDotNet's suites, e.g. `-- --filter '*HitVsRawMmap*' --job short`.
+var parts = new (string Name, Func<IEnumerable<string>> Run)[]
 {
-    var clock = Stopwatch.StartNew();
-    using (var fixture = VaultFixture.Start())
+    ("vault", VaultQuick.Run),
+};
+
+if (args.Length > 0 && args[0] == "--quick")
+{
+    var wanted = args.Skip(1).ToHashSet(StringComparer.OrdinalIgnoreCase);
+    var unknown = wanted.Except(parts.Select(p => p.Name), StringComparer.OrdinalIgnoreCase).ToList();
+    if (unknown.Count > 0)
     {
-        fixture.MapAllWindows();
-        foreach (var line in HitVsRawMmap.Quick(fixture)) Console.WriteLine(line);
-        foreach (var line in HitVsRandomAccessRead.Quick(fixture)) Console.WriteLine(line);
-        foreach (var line in HitAllocations.Quick(fixture)) Console.WriteLine(line);
+        Console.Error.WriteLine($"unknown part(s): {string.Join(", ", unknown)}; the parts are {string.Join(", ", parts.Select(p => p.Name))}");
+        return 2;
     }
-    using (var fixture = VaultFixture.Start(MissMapLatency.SmallBudgetConfig))
+    var clock = Stopwatch.StartNew();
+    foreach (var (name, run) in parts)
     {
-        foreach (var line in MissMapLatency.Quick(fixture)) Console.WriteLine(line);
+        if (wanted.Count > 0 && !wanted.Contains(name)) continue;
+        Console.Error.WriteLine($"== {name}");
+        foreach (var line in run()) Console.WriteLine(line);
     }
     Console.Error.WriteLine($"  quick run took {clock.Elapsed.TotalSeconds:F1} s");
     return 0;
