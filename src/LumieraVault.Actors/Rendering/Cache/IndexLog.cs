@@ -10,7 +10,7 @@ internal enum IndexRecordKind : byte
 {
     /// <summary>The frame of the key lies in a segment at an offset, with a length and a checksum (it replaces any earlier one).</summary>
     Put = 1,
-    /// <summary>The key's frame is gone (found damaged).</summary>
+    /// <summary>The frame of the key at the segment and offset given is gone (found damaged); a newer frame of the key stays.</summary>
     Remove = 2,
     /// <summary>A segment file was evicted: every frame in it is gone.</summary>
     DropSegment = 3,

@@ -168,6 +168,12 @@ public sealed class RenderCache : IAsyncDisposable
                 {
                     var file = await fileTask.ConfigureAwait(false);
                     frame = await _vault.GetFrameAtAsync(file, entry.Offset, entry.Length, hints).ConfigureAwait(false);
+                    if (file.ChangedReason is { } why)
+                    {
+                        // The vault marks a file changed before it retires the file's windows: a hit in between is not served.
+                        frame.Dispose();
+                        throw VaultErrors.Changed(file.Path, why);
+                    }
                 }
                 catch (VaultException e) when (e.Error == VaultError.FileChanged && attempt == 0)
                 {
@@ -557,7 +563,7 @@ public sealed class RenderCache : IAsyncDisposable
         if (!removed) return;
         _log.Warning("Render cache: the frame {0} is damaged ({1}); it is dropped and will be rendered again", entry.Key, why);
         // Not made durable on its own: if the record is lost, the next open checks the frame again and drops it again.
-        await AppendAsync([new IndexRecord(IndexRecordKind.Remove, entry.Segment.Id, entry.Key, 0, 0, 0)]).ConfigureAwait(false);
+        await AppendAsync([new IndexRecord(IndexRecordKind.Remove, entry.Segment.Id, entry.Key, entry.Offset, entry.Length, entry.Checksum)]).ConfigureAwait(false);
     }
 
     private async Task AppendAsync(IndexRecord[] records)
@@ -627,7 +633,8 @@ public sealed class RenderCache : IAsyncDisposable
                     live[r.Key] = (r, i);
                     break;
                 case IndexRecordKind.Remove:
-                    live.Remove(r.Key);
+                    // Only the frame it names: a newer commit of the key may have been logged ahead of it.
+                    if (live.TryGetValue(r.Key, out var put) && put.Record.Segment == r.Segment && put.Record.Offset == r.Offset) live.Remove(r.Key);
                     break;
                 case IndexRecordKind.DropSegment:
                     foreach (var key in live.Where(p => p.Value.Record.Segment == r.Segment).Select(p => p.Key).ToList()) live.Remove(key);
