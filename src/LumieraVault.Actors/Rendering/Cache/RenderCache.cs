@@ -283,6 +283,8 @@ public sealed class RenderCache : IAsyncDisposable
         try
         {
             ThrowIfDisposed();
+            if (!slot.Frame.IsValid)
+                throw new VaultException(VaultError.InvalidArgument, $"The readwrite frame of the {slot} was disposed before the commit; the cache disposes it. The slot is abandoned.");
             var file = slot.Frame.File;
             ulong checksum = XxHash3.HashToUInt64(slot.Frame.Span);
             await _vault.FlushAsync(file).ConfigureAwait(false);
@@ -419,6 +421,8 @@ public sealed class RenderCache : IAsyncDisposable
         {
             if (!ReferenceEquals(segment.File, changed)) return;
             segment.Sealed = true;
+            // Frames of the old descriptor that callers still hold keep the segment from eviction.
+            if (changed.IsCompletedSuccessfully) segment.Retired.Add(changed.Result);
             foreach (var key in segment.Keys) _index[key].Verified = false;
             segment.File = ReopenCore(segment.Path, changed);
         }
