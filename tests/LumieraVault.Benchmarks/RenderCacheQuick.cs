@@ -63,6 +63,11 @@ internal static class RenderCacheQuick
                     });
                 yield return $"ratio render-cache-hit-{label}/random-access-read {ratio:F2}";
             }
+            double serial = CommitsPerSecond(cache, writers: 1);
+            double concurrent = CommitsPerSecond(cache, writers: 4);
+            Console.Error.WriteLine($"  render-cache commits of 64 KiB frames: {serial:F0}/s one writer, {concurrent:F0}/s four writers (they share index fsyncs)");
+            yield return $"persec render-cache-commits-1-writer {serial:F0}";
+            yield return $"persec render-cache-commits-4-writers {concurrent:F0}";
         }
         finally
         {
@@ -77,6 +82,28 @@ internal static class RenderCacheQuick
             {
             }
         }
+    }
+
+    /// <summary>Commits of 64 KiB frames per second by <paramref name="writers"/> tasks rendering at once, for about a second.</summary>
+    private static double CommitsPerSecond(RenderCache cache, int writers)
+    {
+        const int Size = 64 << 10;
+        int committed = 0;
+        var clock = Stopwatch.StartNew();
+        var tasks = Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            var bytes = new byte[Size];
+            new Random(w).NextBytes(bytes);
+            for (int i = 0; clock.Elapsed < TimeSpan.FromSeconds(1); i++)
+            {
+                var slot = await cache.ReserveAsync(FrameKey.For("bench-commits").Add(writers).Add(w).Time(i).Build(), Size);
+                bytes.CopyTo(slot.Frame.WritableSpan);
+                (await cache.CommitAsync(slot)).Dispose();
+                Interlocked.Increment(ref committed);
+            }
+        })).ToArray();
+        Task.WaitAll(tasks);
+        return committed / clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>Renders random frames of <paramref name="size"/> bytes into the cache; where each lies, and each commit's microseconds.</summary>

@@ -191,6 +191,18 @@ public sealed class RenderCacheLifecycleSpec : TestKit, IAsyncLifetime
             using var frame = await cache.TryGetAsync(Key(n));
             if (frame is { } f) AssertRendered(f.Span, n, 3000 + n * 100);
         }
+
+        // Commits that shared an fsync are all in the index on disk: the same frames come back, whole, after reopening.
+        long entries = stats.Entries;
+        await cache.DisposeAsync();
+        var again = await OpenAsync(Options with { SegmentBytes = 32 * 1024, MaxBytes = 160 * 1024 });
+        Assert.Equal(entries, again.Statistics.Entries);
+        foreach (var n in Enumerable.Range(0, 24))
+        {
+            using var frame = await again.TryGetAsync(Key(n)).Answered();
+            if (frame is { } f) AssertRendered(f.Span, n, 3000 + n * 100);
+        }
+        Assert.Equal(0, again.Statistics.Damaged);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

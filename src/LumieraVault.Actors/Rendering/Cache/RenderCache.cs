@@ -47,6 +47,7 @@ public sealed class RenderCache : IAsyncDisposable
 
     // The index log: one writer at a time, asynchronously (a commit waits for its record to be durable).
     private readonly SemaphoreSlim _logGate = new(1, 1);
+    private readonly List<PendingCommit> _commitQueue = new();
     private IndexLog? _indexLog;
 
     private long _hits, _misses, _evictions, _damaged, _commits;
@@ -147,6 +148,7 @@ public sealed class RenderCache : IAsyncDisposable
     {
         ThrowIfDisposed();
         CacheEntry? entry;
+        Task<VaultFile> fileTask;
         lock (_gate)
         {
             if (!_index.TryGetValue(key, out entry))
@@ -156,13 +158,14 @@ public sealed class RenderCache : IAsyncDisposable
             }
             entry.Segment.Readers++;
             entry.Segment.LastUse = ++_clock;
+            fileTask = FileOfLocked(entry.Segment);
         }
         var segment = entry.Segment;
         try
         {
             for (int attempt = 0; ; attempt++)
             {
-                var fileTask = FileOf(segment);
+                if (attempt > 0) fileTask = FileOf(segment);
                 Frame frame;
                 try
                 {
@@ -292,23 +295,13 @@ public sealed class RenderCache : IAsyncDisposable
             result = await _vault.GetFrameAtAsync(file, slot.Offset, slot.Length).ConfigureAwait(false);
             slot.Frame.Dispose();
             var entry = new CacheEntry(slot.Key, segment, slot.Offset, slot.Length, checksum) { Verified = true };
-            await _logGate.WaitAsync().ConfigureAwait(false);
-            try
+            var logged = await LogCommitAsync(entry).ConfigureAwait(false);
+            indexed = logged.Written;
+            if (!indexed)
             {
-                ThrowIfDisposed();
-                _indexLog!.Append([entry.ToRecord()], durable: true);
-                lock (_gate)
-                {
-                    Insert(entry);
-                    segment.Slots--;
-                    indexed = true;
-                }
-                Interlocked.Increment(ref _commits);
-                CompactIfLong();
-            }
-            finally
-            {
-                _logGate.Release();
+                var failure = logged.Failure!;
+                // Every commit of a failed batch throws its own exception: one object thrown on many threads would mix their traces.
+                throw failure is VaultException v ? new VaultException(v.Error, v.Message, v) { Path = v.Path } : VaultErrors.FromIo(failure, Path.Combine(_folder, IndexFileName));
             }
             return result;
         }
@@ -405,11 +398,11 @@ public sealed class RenderCache : IAsyncDisposable
     /// <summary>The vault descriptor of the segment's file: segments made in this run are writable, the others are read.</summary>
     private Task<VaultFile> FileOf(Segment segment)
     {
-        lock (_gate)
-        {
-            return segment.File ??= _vault.OpenAsync(segment.Path, FileOpenMode.Read, FrameLayout.Bytes(), FileUse.RenderCache, ReadStrategy.Mapped);
-        }
+        lock (_gate) return FileOfLocked(segment);
     }
+
+    private Task<VaultFile> FileOfLocked(Segment segment)
+        => segment.File ??= _vault.OpenAsync(segment.Path, FileOpenMode.Read, FrameLayout.Bytes(), FileUse.RenderCache, ReadStrategy.Mapped);
 
     /// <summary>
     /// The vault says the segment's file changed (shrank or was replaced): its descriptor serves nothing more. Open the
@@ -568,6 +561,63 @@ public sealed class RenderCache : IAsyncDisposable
         _log.Warning("Render cache: the frame {0} is damaged ({1}); it is dropped and will be rendered again", entry.Key, why);
         // Not made durable on its own: if the record is lost, the next open checks the frame again and drops it again.
         await AppendAsync([new IndexRecord(IndexRecordKind.Remove, entry.Segment.Id, entry.Key, entry.Offset, entry.Length, entry.Checksum)]).ConfigureAwait(false);
+    }
+
+    /// <summary>A commit waiting for its index record to be durable. Commits that wait together share one append and one fsync.</summary>
+    private sealed class PendingCommit(CacheEntry entry)
+    {
+        public readonly CacheEntry Entry = entry;
+        public bool Written;
+        public Exception? Failure;
+    }
+
+    /// <summary>
+    /// Appends the entry's record durably and indexes it (group commit): whoever holds the log gate writes every record
+    /// queued so far with one fsync and indexes them all, so that a commit that queued meanwhile finds its work done.
+    /// </summary>
+    private async Task<PendingCommit> LogCommitAsync(CacheEntry entry)
+    {
+        var mine = new PendingCommit(entry);
+        lock (_commitQueue) _commitQueue.Add(mine);
+        await _logGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (mine.Written || mine.Failure is not null) return mine;
+            PendingCommit[] batch;
+            lock (_commitQueue)
+            {
+                batch = _commitQueue.ToArray();
+                _commitQueue.Clear();
+            }
+            try
+            {
+                ThrowIfDisposed();
+                _indexLog!.Append(batch.Select(p => p.Entry.ToRecord()).ToArray(), durable: true);
+                lock (_gate)
+                {
+                    foreach (var p in batch)
+                    {
+                        Insert(p.Entry);
+                        p.Entry.Segment.Slots--;
+                        p.Written = true;
+                    }
+                }
+                Interlocked.Add(ref _commits, batch.Length);
+                CompactIfLong();
+            }
+            catch (Exception e)
+            {
+                foreach (var p in batch)
+                {
+                    if (!p.Written) p.Failure = e;
+                }
+            }
+            return mine;
+        }
+        finally
+        {
+            _logGate.Release();
+        }
     }
 
     private async Task AppendAsync(IndexRecord[] records)
