@@ -342,6 +342,9 @@ public sealed class RenderCacheSpec : TestKit, IAsyncLifetime
         await RenderCache.OpenAsync(Sys, Options with { Folder = _temp.File("b"), SegmentBytes = 0 }).FailsWith(VaultError.InvalidArgument);
         await RenderCache.OpenAsync(Sys, Options with { Folder = _temp.File("b"), MaxBytes = 1000 }).FailsWith(VaultError.InvalidArgument);
         await RenderCache.OpenAsync(Sys, new RenderCacheOptions(_temp.Make("a-file", 10))).FailsWith(VaultError.NotAFile);
+        var locked = Directory.CreateDirectory(_temp.File("locked")).FullName;
+        using (new FileStream(Path.Combine(locked, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            await RenderCache.OpenAsync(Sys, Options with { Folder = locked }).FailsWith(VaultError.FileInUse); // as another process holds it
 
         await cache.PutAsync(1, Length);
         await cache.AssertCachedAsync(1, Length);

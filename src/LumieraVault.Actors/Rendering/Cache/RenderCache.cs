@@ -24,6 +24,9 @@ public sealed class RenderCache : IAsyncDisposable
     private const string IndexFileName = "index.log";
     private const string LockFileName = "lock";
 
+    // flock's answer when another open file description holds the lock; .NET passes the errno as the HResult.
+    private const int EWouldBlock = 11;
+
     /// <summary>The open render caches of this process by folder, so that a cache whose actor system stopped gives its folder up at once.</summary>
     private static readonly ConcurrentDictionary<string, RenderCache> OpenFolders = new();
 
@@ -114,11 +117,13 @@ public sealed class RenderCache : IAsyncDisposable
                 // FileShare.None takes an exclusive flock: a second render cache on the folder, in any process, is refused.
                 lockFile = new FileStream(Path.Combine(folder, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
+            catch (IOException e) when ((e.HResult & 0xFFFF) == EWouldBlock)
+            {
+                throw InUse(folder, e);
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                var error = VaultErrors.FromIo(e, folder);
-                if (error.Error != VaultError.IoError) throw error;
-                throw InUse(folder, e);
+                throw VaultErrors.FromIo(e, folder);
             }
             var cache = new RenderCache(system, options, folder, lockFile);
             try
@@ -641,15 +646,15 @@ public sealed class RenderCache : IAsyncDisposable
     /// <summary>Under the log gate: rewrites the log with the live entries once superseded records outnumber the allowance.</summary>
     private void CompactIfLong()
     {
-        IndexRecord[] live;
+        (CacheEntry Entry, long LastUse)[] live;
         lock (_gate)
         {
             if (_indexLog!.Records <= _index.Count + _options.CompactAfterRecords) return;
-            live = LiveRecords();
+            live = Snapshot();
         }
         try
         {
-            _indexLog.Compact(live);
+            _indexLog.Compact(InRecencyOrder(live));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -657,9 +662,12 @@ public sealed class RenderCache : IAsyncDisposable
         }
     }
 
-    /// <summary>Under the gate: the live entries as Put records, least recently used first (the order the next open reads recency from).</summary>
-    private IndexRecord[] LiveRecords()
-        => _index.Values.OrderBy(e => e.Segment.LastUse).ThenBy(e => e.Segment.Id).ThenBy(e => e.Offset).Select(e => e.ToRecord()).ToArray();
+    /// <summary>Under the gate: the live entries with their segments' last use, copied so that sorting them can wait until the gate is free.</summary>
+    private (CacheEntry Entry, long LastUse)[] Snapshot() => _index.Values.Select(e => (e, e.Segment.LastUse)).ToArray();
+
+    /// <summary>The entries as Put records, least recently used first: the order the next open reads recency from.</summary>
+    private static IndexRecord[] InRecencyOrder((CacheEntry Entry, long LastUse)[] live)
+        => live.OrderBy(p => p.LastUse).ThenBy(p => p.Entry.Segment.Id).ThenBy(p => p.Entry.Offset).Select(p => p.Entry.ToRecord()).ToArray();
 
     /// <summary>Reads the index log and the folder, repairs what does not agree, and rewrites the log.</summary>
     private void Load()
@@ -733,6 +741,6 @@ public sealed class RenderCache : IAsyncDisposable
         }
         _nextId = maxId + 1;
         _clock = records.Count;
-        _indexLog = IndexLog.Rewrite(indexPath, LiveRecords());
+        _indexLog = IndexLog.Rewrite(indexPath, InRecencyOrder(Snapshot()));
     }
 }
