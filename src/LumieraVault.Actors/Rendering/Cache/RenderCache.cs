@@ -296,6 +296,12 @@ public sealed class RenderCache : IAsyncDisposable
             var file = slot.Frame.File;
             ulong checksum = XxHash3.HashToUInt64(slot.Frame.Span);
             await _vault.FlushAsync(file).ConfigureAwait(false);
+            if (!segment.NameDurable)
+            {
+                // fsync of a new file does not make its name durable: without this, a crash could lose a segment the log names.
+                IndexLog.SyncFolder(_folder);
+                segment.NameDurable = true;
+            }
             // The writer's pin keeps the window mapped, so this is the fast path; the frame keeps it mapped after the writer goes.
             result = await _vault.GetFrameAtAsync(file, slot.Offset, slot.Length).ConfigureAwait(false);
             slot.Frame.Dispose();

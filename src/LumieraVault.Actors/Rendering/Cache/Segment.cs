@@ -33,6 +33,9 @@ internal sealed class Segment(uint id, string path, long end)
     /// <summary>The keys whose live entries lie here.</summary>
     public readonly HashSet<FrameKey> Keys = new();
 
+    /// <summary>The folder was synced after the file was made: its name survives a crash as its bytes do.</summary>
+    public volatile bool NameDurable;
+
     /// <summary>The vault descriptor of the file, opened on first need.</summary>
     public Task<VaultFile>? File;
 
