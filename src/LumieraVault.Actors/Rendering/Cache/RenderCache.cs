@@ -15,7 +15,8 @@ namespace LumieraVault.Rendering.Cache;
 /// after the cache opens and whenever the vault reports its file changed, and a frame that does not match is dropped
 /// and reported not cached, never served. The segment files together stay under <see cref="RenderCacheOptions.MaxBytes"/>
 /// by evicting the least recently used segments; a segment with a frame held by anyone is never evicted.
-/// Thread-safe. The index is owned by this object: it changes only under one short lock, and no I/O happens under it.
+/// Thread-safe. The index is owned by this object: it changes only under one short lock, never held across a flush, an
+/// append to the log or an await (the vault's open, started under it, checks a path and sends a message).
 /// </summary>
 public sealed class RenderCache : IAsyncDisposable
 {
