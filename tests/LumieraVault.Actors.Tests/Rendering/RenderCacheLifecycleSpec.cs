@@ -66,7 +66,9 @@ public sealed class RenderCacheLifecycleSpec : TestKit, IAsyncLifetime
         Assert.Equal(9, cache.Statistics.Evictions);
         Assert.Equal(3, Segments(Options.Folder).Length);
         var vault = Vault.Get(Sys);
-        await vault.StatisticsWhenAsync(s => s.FilesOpen == 3, "the evicted segment files to be closed");
+        // Closing retires an evicted segment's windows at once; the map cache unmaps them a moment later.
+        await vault.StatisticsWhenAsync(s => s.FilesOpen == 3 && s.WindowsMapped == s.Files.Sum(f => f.Windows),
+            "the evicted segment files to be closed and their windows unmapped");
         var mapped = ProcessProbe.MappingsUnder(Options.Folder).Select(m => m.Path).Distinct().ToList();
         Assert.All(mapped, p => Assert.Contains(p, Segments(Options.Folder)));
     }
