@@ -93,6 +93,25 @@ public sealed class RenderCacheLifecycleSpec : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_segment_being_written_that_is_truncated_under_the_cache_is_sealed_and_the_next_render_goes_to_a_new_one()
+    {
+        var cache = await OpenAsync();
+        var slot = await cache.ReserveAsync(Key(1), Length).Answered();
+        var file = slot.Frame.File;
+        Render(slot.Frame.WritableSpan, 1);
+        (await cache.CommitAsync(slot).Answered()).Dispose();
+
+        using (var fs = new FileStream(file.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite)) fs.SetLength(100);
+        await Vault.Get(Sys).StatisticsWhenAsync(_ => file.ChangedReason is not null, "the vault to see the segment shrink");
+
+        await cache.PutAsync(2, Length);
+        Assert.Equal(2, Segments(Options.Folder).Length);
+        await cache.AssertCachedAsync(2, Length);
+        await cache.AssertNotCachedAsync(1);
+        Assert.Equal(1, cache.Statistics.Damaged);
+    }
+
+    [Fact]
     public async Task The_index_log_is_rewritten_when_superseded_records_pile_up()
     {
         var cache = await OpenAsync(Options with { CompactAfterRecords = 4 });

@@ -227,6 +227,19 @@ public sealed class RenderCache : IAsyncDisposable
         if (length <= 0 || length > _options.SegmentBytes)
             throw new VaultException(VaultError.InvalidArgument,
                 $"A rendered frame needs a length between 1 and the segment size {_options.SegmentBytes} (was {length}); raise lumiera.vault.render-cache.segment-bytes for larger frames.");
+        try
+        {
+            return await ReserveOnceAsync(key, length, hints).ConfigureAwait(false);
+        }
+        catch (VaultException e) when (e.Error == VaultError.FileChanged)
+        {
+            // The active segment changed under the vault and is sealed now: the next room is in a new segment.
+            return await ReserveOnceAsync(key, length, hints).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<RenderSlot> ReserveOnceAsync(FrameKey key, int length, FrameHints hints)
+    {
         long room = AlignUp(length);
         Segment segment;
         long offset;
@@ -259,19 +272,22 @@ public sealed class RenderCache : IAsyncDisposable
         if (!fits)
             throw new VaultException(VaultError.BudgetExhausted,
                 $"The render cache in '{_folder}' is full ({_options.MaxBytes} bytes) and every segment that could make room holds frames in use or renders in progress; dispose frames sooner or raise lumiera.vault.render-cache.max-bytes.") { Path = _folder };
+        var fileTask = FileOf(segment);
         try
         {
-            var file = await FileOf(segment).ConfigureAwait(false);
+            var file = await fileTask.ConfigureAwait(false);
             var frame = await _vault.GetFrameAtAsync(file, offset, length, hints, FrameAccess.ReadWrite).ConfigureAwait(false);
             return new RenderSlot(this, key, length, frame, segment, offset, room, hints);
         }
-        catch
+        catch (Exception e)
         {
+            bool changed = e is VaultException { Error: VaultError.FileChanged };
             lock (_gate)
             {
-                // A segment whose file cannot be opened takes no more frames.
-                if (segment.File is { IsFaulted: true } or { IsCanceled: true }) segment.Sealed = true;
+                // A segment whose file cannot be opened, or that changed under the vault, takes no more frames.
+                if (changed || fileTask.IsFaulted || fileTask.IsCanceled) segment.Sealed = true;
             }
+            if (changed) Reopen(segment, fileTask);
             GiveBack(segment, offset, room);
             throw;
         }
