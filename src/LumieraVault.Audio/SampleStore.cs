@@ -22,6 +22,9 @@ public sealed class SampleStore : IAsyncDisposable
     private readonly IActorRef _actor;
     private volatile SampleSequence[] _sequences = [];
     private volatile bool _closed;
+    private volatile bool _terminated;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<GroupLease>, byte> _pendingLeases = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<bool>, byte> _pendingSaves = new();
 
     private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks)
     {
@@ -30,6 +33,27 @@ public sealed class SampleStore : IAsyncDisposable
         Blocks = blocks;
         Vault = Vault.Get(system);
         _actor = system.ActorOf(BlockStoreActor.Props(Vault, folder, blocks), $"lumiera-audio-store-{Interlocked.Increment(ref s_instances)}");
+        system.WhenTerminated.ContinueWith(_ => OnSystemTerminated(), TaskScheduler.Default);
+    }
+
+    /// <summary>The store actor is gone with its system: whatever waits for it hears so instead of waiting forever.</summary>
+    private void OnSystemTerminated()
+    {
+        _terminated = true;
+        _closed = true;
+        var stopped = new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed: its actor system terminated.");
+        foreach (var lease in _pendingLeases.Keys) lease.TrySetException(stopped);
+        foreach (var save in _pendingSaves.Keys) save.TrySetException(stopped);
+    }
+
+    private Task<T> Track<T>(System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<T>, byte> pending, TaskCompletionSource<T> reply, object message)
+    {
+        pending.TryAdd(reply, 0);
+        reply.Task.ContinueWith(_ => pending.TryRemove(reply, out byte _), TaskScheduler.Default);
+        // Registered first, checked after: a termination in between fails the reply one way or the other.
+        if (_terminated) reply.TrySetException(new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed: its actor system terminated."));
+        _actor.Tell(message);
+        return reply.Task;
     }
 
     /// <summary>The folder of the store's files.</summary>
@@ -142,8 +166,7 @@ public sealed class SampleStore : IAsyncDisposable
     {
         var bytes = Manifest.Write(this);
         var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _actor.Tell(new BlockStoreProtocol.Save(bytes, reply));
-        return reply.Task;
+        return Track(_pendingSaves, reply, new BlockStoreProtocol.Save(bytes, reply));
     }
 
     /// <summary>Finishes every append, saves, and closes the store's files. Dispose the walkers first.</summary>
@@ -154,15 +177,13 @@ public sealed class SampleStore : IAsyncDisposable
         await SaveCoreAsync();
         _closed = true;
         var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _actor.Tell(new BlockStoreProtocol.Close(reply));
-        await reply.Task;
+        await Track(_pendingSaves, reply, new BlockStoreProtocol.Close(reply));
     }
 
     internal Task<GroupLease> LeaseAsync(SampleFormat format)
     {
         var reply = new TaskCompletionSource<GroupLease>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _actor.Tell(new BlockStoreProtocol.LeaseGroup(format, reply));
-        return reply.Task;
+        return Track(_pendingLeases, reply, new BlockStoreProtocol.LeaseGroup(format, reply));
     }
 
     internal void ReturnLease(GroupLease lease) => _actor.Tell(new BlockStoreProtocol.ReturnLease(lease));

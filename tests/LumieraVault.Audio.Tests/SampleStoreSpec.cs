@@ -298,6 +298,18 @@ public sealed class SampleStoreSpec : AudioSpec
     }
 
     [Fact]
+    public async Task A_store_whose_actor_system_terminated_fails_appends_by_name_instead_of_hanging()
+    {
+        var system = Akka.Actor.ActorSystem.Create("audio-terminated", Config);
+        var store = await SampleStore.OpenAsync(system, Temp.Sub("terminated"));
+        var s = store.CreateSequence("mono");
+        await system.Terminate();
+        var e = await Assert.ThrowsAsync<AudioException>(() => s.AppendAsync(new float[2000]).AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(AudioError.StoreClosed, e.Error);
+        await store.DisposeAsync();
+    }
+
+    [Fact]
     public void Edits_are_values_that_serialize_and_come_back_equal()
     {
         SequenceEdit[] edits =
