@@ -63,7 +63,9 @@ public sealed class SampleStore : IAsyncDisposable
     public AudioSettings Settings { get; }
 
     /// <summary>The sequences, in the order they were made (a sequence's <see cref="SampleSequence.Id"/> is its place here).</summary>
-    public IReadOnlyList<SampleSequence> Sequences => _sequences;
+    public IReadOnlyList<SampleSequence> Sequences => _sequences.Where(s => !s.IsRemoved).ToArray();
+
+    internal IReadOnlyList<SampleSequence> AllSequences => _sequences;
 
     /// <summary>Block-group files the store has.</summary>
     public int BlockGroupCount => Blocks.Count;
@@ -125,7 +127,7 @@ public sealed class SampleStore : IAsyncDisposable
         ThrowIfClosed();
         lock (_gate)
         {
-            if (_sequences.Any(s => s.Name == name))
+            if (_sequences.Any(s => s.Name == name && !s.IsRemoved))
                 throw new AudioException(AudioError.SequenceExists, $"The store in '{Folder}' has a sequence named '{name}' already.");
             var sequence = new SampleSequence(this, _sequences.Length, name, format);
             _sequences = [.. _sequences, sequence];
@@ -137,13 +139,31 @@ public sealed class SampleStore : IAsyncDisposable
     public SampleSequence GetSequence(int id)
     {
         var all = _sequences;
-        if ((uint)id >= (uint)all.Length) throw new AudioException(AudioError.UnknownSequence, $"The store in '{Folder}' has no sequence #{id}.");
+        if ((uint)id >= (uint)all.Length || all[id].IsRemoved) throw new AudioException(AudioError.UnknownSequence, $"The store in '{Folder}' has no sequence #{id}.");
         return all[id];
     }
 
     /// <summary>The sequence named <paramref name="name"/>.</summary>
     public SampleSequence GetSequence(string name)
-        => _sequences.FirstOrDefault(s => s.Name == name) ?? throw new AudioException(AudioError.UnknownSequence, $"The store in '{Folder}' has no sequence named '{name}'.");
+        => _sequences.FirstOrDefault(s => s.Name == name && !s.IsRemoved) ?? throw new AudioException(AudioError.UnknownSequence, $"The store in '{Folder}' has no sequence named '{name}'.");
+
+    /// <summary>
+    /// Removes a sequence that no other sequence uses (by a paste, now or in its undo history): what a failed
+    /// import does to leave nothing half-made. Its id is not given out again; the blocks it sealed stay in their
+    /// groups, unused (a sealed block is never written again).
+    /// </summary>
+    public async Task RemoveSequenceAsync(SampleSequence sequence)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        ThrowIfClosed();
+        if (!ReferenceEquals(sequence.Store, this) || sequence.IsRemoved)
+            throw new AudioException(AudioError.UnknownSequence, $"'{sequence.Name}' is not a sequence of the store in '{Folder}'.");
+        var user = _sequences.FirstOrDefault(s => !ReferenceEquals(s, sequence) && !s.IsRemoved && s.Uses(sequence.Take));
+        if (user is not null)
+            throw new AudioException(AudioError.InvalidArgument, $"'{sequence.Name}' cannot be removed: '{user.Name}' uses its samples (undo that paste, or remove '{user.Name}', first).");
+        await sequence.FinishAppendAsync();
+        sequence.MarkRemoved();
+    }
 
     /// <summary>A walker to render and summarize sequences of this store on the caller's thread. Dispose it to unpin its groups.</summary>
     public SampleWalker CreateWalker()
@@ -173,7 +193,10 @@ public sealed class SampleStore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_closed) return;
-        foreach (var s in _sequences) await s.FinishAppendAsync();
+        foreach (var s in _sequences)
+        {
+            if (!s.IsRemoved) await s.FinishAppendAsync();
+        }
         await SaveCoreAsync();
         _closed = true;
         var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
