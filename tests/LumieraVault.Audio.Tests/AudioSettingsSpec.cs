@@ -51,4 +51,28 @@ public sealed class AudioSettingsSpec : AudioSpec
         Assert.Equal(44_100, reopened.GetSequence("rate").SampleRate);
         Assert.Equal(AudioError.InvalidArgument, Assert.Throws<AudioException>(() => store.CreateSequence("bad", SampleFormat.Float32, 0)).Error);
     }
+
+    [Fact]
+    public async Task A_walker_that_pins_two_groups_plays_a_sequence_that_jumps_between_five()
+    {
+        await using var store = await SampleStore.OpenAsync(Sys, Temp.Sub("pins"), new AudioSettings { PinnedGroups = 2, HistoryLimit = 0 });
+        const int group = AudioLayout.BlocksPerGroup * 512;
+        var tone = Tone(5 * group, 6);
+        var s = await FilledAsync(store, "long", tone);
+        var model = new SampleModel(tone);
+        for (int k = 0; k < 4; k++)
+        {
+            var edit = new SequenceEdit.Paste(1000 * k, s.Id, (4 - k) * (long)group + 77, 3000);
+            s.Apply(edit);
+            model.Apply(edit);
+        }
+        using var walker = store.CreateWalker();
+        await walker.PrepareAsync(s, 0, 20_000);
+        Assert.Equal(2, walker.PinnedGroups);
+        var played = new float[20_000];
+        walker.Render(s, 0, played);
+        AssertSamples(model.Samples.AsSpan(0, 20_000), played);
+        AssertSamples(model.Samples, RenderAll(walker, s));
+        Assert.Equal(2, walker.PinnedGroups);
+    }
 }
