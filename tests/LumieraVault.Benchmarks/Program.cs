@@ -9,6 +9,7 @@ var parts = new (string Name, Func<IEnumerable<string>> Run)[]
 {
     ("vault", VaultQuick.Run),
     ("render-cache", RenderCacheQuick.Run),
+    ("audio", AudioQuick.Run),
 };
 
 if (args.Length > 0 && args[0] == "--quick")
