@@ -1,0 +1,118 @@
+using LumieraVault.Files;
+
+namespace LumieraVault.Audio.Blocks;
+
+/// <summary>
+/// One block-group file: 512 blocks of one sample format, 1 MiB, mapped as one window. Blocks are sealed in slot
+/// order by the one writer that holds the group's lease; a sealed block is never written again. The fine
+/// summaries of a block are set before the block is sealed, and the block number reaches an index only after that.
+/// </summary>
+internal sealed class BlockGroup
+{
+    private int _sealed;
+
+    public BlockGroup(int number, SampleFormat format, string path, VaultFile readFile, int sealedBlocks)
+    {
+        Number = number;
+        Format = format;
+        Path = path;
+        ReadFile = readFile;
+        _sealed = sealedBlocks;
+    }
+
+    public int Number { get; }
+
+    public SampleFormat Format { get; }
+
+    public string Path { get; }
+
+    /// <summary>The readonly descriptor that playback maps.</summary>
+    public VaultFile ReadFile { get; }
+
+    /// <summary>Fine summaries, <see cref="AudioLayout.MaxFinePerBlock"/> slots per block.</summary>
+    public SampleSummary[] Fine { get; } = new SampleSummary[AudioLayout.BlocksPerGroup * AudioLayout.MaxFinePerBlock];
+
+    /// <summary>Blocks sealed so far, in slot order.</summary>
+    public int Sealed => Volatile.Read(ref _sealed);
+
+    public int FirstBlock => Number << AudioLayout.GroupShift;
+
+    public void MarkSealed(int slot) => Volatile.Write(ref _sealed, slot + 1);
+
+    public static int FinePerBlock(SampleFormat format) => format.SamplesPerBlock() / AudioLayout.FineSummarySamples;
+
+    public SampleSummary BlockSummary(int slot)
+    {
+        int n = FinePerBlock(Format);
+        var s = Fine[slot * AudioLayout.MaxFinePerBlock];
+        for (int k = 1; k < n; k++) s = s.Combine(Fine[slot * AudioLayout.MaxFinePerBlock + k]);
+        return s;
+    }
+}
+
+/// <summary>
+/// The block groups of a store by number. Grows copy-on-write, so readers on any thread index it without a lock;
+/// only the store actor adds groups.
+/// </summary>
+internal sealed class BlockTable
+{
+    private volatile BlockGroup?[] _groups = new BlockGroup?[16];
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public BlockGroup? this[int number]
+    {
+        get
+        {
+            var groups = _groups;
+            return (uint)number < (uint)groups.Length ? groups[number] : null;
+        }
+    }
+
+    public IEnumerable<BlockGroup> All
+    {
+        get
+        {
+            var groups = _groups;
+            for (int i = 0; i < Count && i < groups.Length; i++)
+            {
+                if (groups[i] is { } g) yield return g;
+            }
+        }
+    }
+
+    public void Add(BlockGroup group)
+    {
+        var groups = _groups;
+        if (group.Number >= groups.Length)
+        {
+            var grown = new BlockGroup?[Math.Max(groups.Length * 2, group.Number + 1)];
+            groups.CopyTo(grown, 0);
+            grown[group.Number] = group;
+            _groups = grown;
+        }
+        else
+        {
+            Volatile.Write(ref groups[group.Number], group);
+        }
+        if (group.Number >= _count) Volatile.Write(ref _count, group.Number + 1);
+    }
+
+    /// <summary>The group and slot of a sealed block, or an <see cref="AudioError.UnknownBlock"/> error.</summary>
+    public BlockGroup Locate(int block, SampleFormat format)
+    {
+        var group = block >= 0 ? this[block >> AudioLayout.GroupShift] : null;
+        if (group is null || (block & (AudioLayout.BlocksPerGroup - 1)) >= group.Sealed)
+            throw new AudioException(AudioError.UnknownBlock, $"Block {block} is not a sealed block of this store.");
+        if (group.Format != format)
+            throw new AudioException(AudioError.FormatMismatch, $"Block {block} holds {group.Format} samples, not {format}.");
+        return group;
+    }
+
+    public SampleSummary FineSummary(int block, int fine)
+    {
+        var group = this[block >> AudioLayout.GroupShift]!;
+        return group.Fine[(block & (AudioLayout.BlocksPerGroup - 1)) * AudioLayout.MaxFinePerBlock + fine];
+    }
+}

@@ -1,0 +1,220 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Text;
+using LumieraVault.Audio.Blocks;
+using LumieraVault.Audio.Editing;
+
+namespace LumieraVault.Audio.Persistence;
+
+/// <summary>
+/// The store's own metadata in one small binary file: the block groups (format, sealed blocks, their fine
+/// summaries), and every sequence (its base index and its runs). Written whole to a temporary file and renamed
+/// over the old one, so a crash leaves the old manifest or the new one; a checksum (XXH64) at the end tells a
+/// damaged file from a good one. Coarse summaries are not stored: they are rebuilt from the fine ones on load.
+/// Undo history is not stored either: the session log records the edits.
+/// </summary>
+internal sealed class Manifest
+{
+    private static readonly byte[] Magic = "LVAUDIO\0"u8.ToArray();
+    private const int Version = 1;
+
+    public sealed record Group(int Number, SampleFormat Format, int Sealed, SampleSummary[] Fine);
+
+    private sealed record Sequence(int Id, string Name, SampleFormat Format, int[] Entries, RunData[] Runs);
+
+    private sealed record RunData(int Owner, long SourceStart, long Length, float Gain, Ramp[]? Ramps);
+
+    private Manifest(List<Group> groups, List<Sequence> sequences)
+    {
+        Groups = groups;
+        _sequences = sequences;
+    }
+
+    private readonly List<Sequence> _sequences;
+
+    public List<Group> Groups { get; }
+
+    public static byte[] Write(SampleStore store)
+    {
+        // Sequences first: every block they name was sealed before it was published, so the groups read after
+        // them hold it.
+        var sequences = store.Sequences.Select(s =>
+        {
+            var state = s.State;
+            long count = s.Take.Count;
+            var entries = new int[count];
+            for (long e = 0; e < count; e++) entries[e] = s.Take[e];
+            return (s, entries, state);
+        }).ToList();
+        var groups = store.Blocks.All.Select(g => (g, g.Sealed)).ToList();
+
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write(Version);
+            w.Write(groups.Count);
+            foreach (var (g, sealedBlocks) in groups)
+            {
+                w.Write(g.Number);
+                w.Write((byte)g.Format);
+                w.Write(sealedBlocks);
+                int fine = BlockGroup.FinePerBlock(g.Format);
+                for (int b = 0; b < sealedBlocks; b++)
+                {
+                    for (int k = 0; k < fine; k++)
+                    {
+                        var s = g.Fine[b * AudioLayout.MaxFinePerBlock + k];
+                        w.Write(s.Min);
+                        w.Write(s.Max);
+                        w.Write(s.SumOfSquares);
+                    }
+                }
+            }
+            w.Write(sequences.Count);
+            foreach (var (s, entries, state) in sequences)
+            {
+                w.Write(s.Id);
+                w.Write(s.Name);
+                w.Write((byte)s.Format);
+                w.Write(entries.LongLength);
+                w.Write(MemoryMarshal.AsBytes(entries.AsSpan()));
+                w.Write(state.Runs.Length);
+                foreach (var r in state.Runs)
+                {
+                    w.Write(r.Source?.Owner ?? -1);
+                    w.Write(r.SourceStart);
+                    w.Write(r.Length);
+                    w.Write(r.Gain);
+                    w.Write(r.Ramps?.Length ?? 0);
+                    foreach (var ramp in r.Ramps ?? [])
+                    {
+                        w.Write(ramp.Start);
+                        w.Write(ramp.Length);
+                        w.Write(ramp.From);
+                        w.Write(ramp.To);
+                    }
+                }
+            }
+        }
+        ulong hash = XxHash64.HashToUInt64(ms.GetBuffer().AsSpan(0, (int)ms.Length));
+        ms.Write(BitConverter.GetBytes(hash));
+        return ms.ToArray();
+    }
+
+    /// <summary>The manifest at <paramref name="path"/>, or null if there is none (a new store).</summary>
+    public static async Task<Manifest?> ReadAsync(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            if (!File.Exists(path)) return null;
+            bytes = await File.ReadAllBytesAsync(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AudioException(AudioError.IoError, $"Cannot read the manifest '{path}': {e.Message}", e);
+        }
+        if (bytes.Length < Magic.Length + 12 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw Corrupt(path, "it is not a sample store manifest");
+        ulong stored = BitConverter.ToUInt64(bytes, bytes.Length - 8);
+        if (XxHash64.HashToUInt64(bytes.AsSpan(0, bytes.Length - 8)) != stored) throw Corrupt(path, "its checksum does not match (damaged)");
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(bytes, Magic.Length, bytes.Length - Magic.Length - 8), Encoding.UTF8);
+            int version = r.ReadInt32();
+            if (version != Version) throw Corrupt(path, $"it has version {version}; this store reads version {Version}");
+            int groupCount = r.ReadInt32();
+            var groups = new List<Group>(groupCount);
+            for (int i = 0; i < groupCount; i++)
+            {
+                int number = r.ReadInt32();
+                var format = ReadFormat(r, path);
+                int sealedBlocks = r.ReadInt32();
+                if (number < 0 || sealedBlocks < 0 || sealedBlocks > AudioLayout.BlocksPerGroup) throw Corrupt(path, $"block group {number} is out of range");
+                var fine = new SampleSummary[AudioLayout.BlocksPerGroup * AudioLayout.MaxFinePerBlock];
+                int perBlock = BlockGroup.FinePerBlock(format);
+                for (int b = 0; b < sealedBlocks; b++)
+                {
+                    for (int k = 0; k < perBlock; k++)
+                        fine[b * AudioLayout.MaxFinePerBlock + k] = new SampleSummary(r.ReadSingle(), r.ReadSingle(), r.ReadDouble(), AudioLayout.FineSummarySamples);
+                }
+                groups.Add(new Group(number, format, sealedBlocks, fine));
+            }
+            int sequenceCount = r.ReadInt32();
+            var sequences = new List<Sequence>(sequenceCount);
+            for (int i = 0; i < sequenceCount; i++)
+            {
+                int id = r.ReadInt32();
+                string name = r.ReadString();
+                var format = ReadFormat(r, path);
+                long entryCount = r.ReadInt64();
+                if (entryCount < 0 || entryCount > int.MaxValue) throw Corrupt(path, $"sequence '{name}' has {entryCount} entries");
+                var entries = new int[entryCount];
+                r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(entries.AsSpan()));
+                int runCount = r.ReadInt32();
+                var runs = new RunData[runCount];
+                for (int k = 0; k < runCount; k++)
+                {
+                    int owner = r.ReadInt32();
+                    long sourceStart = r.ReadInt64(), length = r.ReadInt64();
+                    float gain = r.ReadSingle();
+                    int rampCount = r.ReadInt32();
+                    Ramp[]? ramps = rampCount == 0 ? null : new Ramp[rampCount];
+                    for (int q = 0; q < rampCount; q++) ramps![q] = new Ramp(r.ReadInt64(), r.ReadInt64(), r.ReadSingle(), r.ReadSingle());
+                    runs[k] = new RunData(owner, sourceStart, length, gain, ramps);
+                }
+                sequences.Add(new Sequence(id, name, format, entries, runs));
+            }
+            return new Manifest(groups, sequences);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw Corrupt(path, "it ends early", e);
+        }
+    }
+
+    /// <summary>Makes the sequences of the manifest in <paramref name="store"/>, checking every block and run against what exists.</summary>
+    public void RestoreSequences(SampleStore store)
+    {
+        string path = Path.Combine(store.Folder, "store.manifest");
+        var made = _sequences.Select(s => store.Restore(s.Id, s.Name, s.Format)).ToArray();
+        for (int i = 0; i < _sequences.Count; i++)
+        {
+            var data = _sequences[i];
+            var sequence = made[i];
+            foreach (int entry in data.Entries)
+            {
+                if (entry != AudioLayout.SilentBlockEntry)
+                {
+                    try { store.Blocks.Locate(entry, data.Format); }
+                    catch (AudioException e) { throw Corrupt(path, $"sequence '{data.Name}' names block {entry}: {e.Message}", e); }
+                }
+                sequence.Take.Append(entry);
+            }
+        }
+        for (int i = 0; i < _sequences.Count; i++)
+        {
+            var data = _sequences[i];
+            var runs = new Run[data.Runs.Length];
+            for (int k = 0; k < runs.Length; k++)
+            {
+                var rd = data.Runs[k];
+                var source = rd.Owner < 0 ? null : (uint)rd.Owner < (uint)made.Length ? made[rd.Owner].Take : throw Corrupt(path, $"a run names sequence #{rd.Owner}");
+                if (rd.Length < 0 || source is not null && (rd.SourceStart < 0 || rd.SourceStart + rd.Length > source.SampleCount))
+                    throw Corrupt(path, $"a run of '{data.Name}' lies outside its take");
+                runs[k] = new Run(source, rd.SourceStart, rd.Length, rd.Gain, rd.Ramps);
+            }
+            made[i].Restore(new SequenceState(runs));
+        }
+    }
+
+    private static SampleFormat ReadFormat(BinaryReader r, string path)
+    {
+        byte b = r.ReadByte();
+        return b <= (byte)SampleFormat.Int16 ? (SampleFormat)b : throw Corrupt(path, $"unknown sample format {b}");
+    }
+
+    private static AudioException Corrupt(string path, string why, Exception? inner = null)
+        => new(AudioError.CorruptManifest, $"The sample store manifest '{path}' cannot be read: {why}.", inner);
+}

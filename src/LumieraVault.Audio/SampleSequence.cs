@@ -1,0 +1,435 @@
+using System.Runtime.InteropServices;
+using LumieraVault.Audio.Blocks;
+using LumieraVault.Audio.Editing;
+using LumieraVault.Audio.Indexes;
+using LumieraVault.Audio.Walking;
+
+namespace LumieraVault.Audio;
+
+/// <summary>
+/// One channel of audio in the store: a take (its own base index, appended to while recording or importing) and
+/// the sequence made of runs of takes and silence that the edits built. Edits only replace runs; each keeps the
+/// runs it replaced, so undo and redo swap them back without touching a sample.
+/// </summary>
+/// <remarks>
+/// Thread safety: edits, undo and redo may come from any thread (they are serialized); one append at a time.
+/// Walkers read the current version without a lock on their own threads. A failed request throws
+/// <see cref="AudioException"/> and changes nothing.
+/// </remarks>
+public sealed class SampleSequence
+{
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _appendGate = new(1, 1);
+    private readonly List<AppliedEdit> _done = new();
+    private readonly List<AppliedEdit> _undone = new();
+    private volatile SequenceState _state = SequenceState.Empty;
+
+    // The writer: the block being filled, the group lent to it, and the sealed take samples not yet published.
+    private readonly float[]? _pendingFloat;
+    private readonly short[]? _pendingShort;
+    private int _pendingCount;
+    private GroupLease? _lease;
+    private long _unpublishedFrom = -1, _unpublishedTo;
+    private readonly List<Run> _unpublished = new();
+
+    internal SampleSequence(SampleStore store, int id, string name, SampleFormat format)
+    {
+        Store = store;
+        Id = id;
+        Name = name;
+        Format = format;
+        Take = new BaseIndex(id, format, store.Blocks);
+        if (format == SampleFormat.Int16) _pendingShort = new short[format.SamplesPerBlock()];
+        else _pendingFloat = new float[format.SamplesPerBlock()];
+    }
+
+    /// <summary>The store the sequence lives in.</summary>
+    public SampleStore Store { get; }
+
+    /// <summary>The sequence's id in its store: what a <see cref="SequenceEdit.Paste"/> names as its source.</summary>
+    public int Id { get; }
+
+    /// <summary>The sequence's name, unique in its store.</summary>
+    public string Name { get; }
+
+    /// <summary>The format of the sequence's blocks; pastes need sources of the same format.</summary>
+    public SampleFormat Format { get; }
+
+    /// <summary>Samples in the sequence now (appended samples count once their block is sealed).</summary>
+    public long Length => _state.Length;
+
+    /// <summary>Runs (pieces of takes and silence) the sequence is made of now: the cost of walking it, in index look-ups.</summary>
+    public int RunCount => _state.Runs.Length;
+
+    /// <summary>Entries in the sequence's own base index (blocks appended to its take).</summary>
+    public long BaseIndexCount => Take.Count;
+
+    /// <summary>The edits done, oldest first (undone edits are not in it).</summary>
+    public IReadOnlyList<SequenceEdit> History
+    {
+        get
+        {
+            lock (_gate) return _done.Select(a => a.Edit).ToArray();
+        }
+    }
+
+    /// <summary>True when there is an edit to undo.</summary>
+    public bool CanUndo
+    {
+        get { lock (_gate) return _done.Count > 0; }
+    }
+
+    /// <summary>True when there is an undone edit to redo.</summary>
+    public bool CanRedo
+    {
+        get { lock (_gate) return _undone.Count > 0; }
+    }
+
+    internal BaseIndex Take { get; }
+
+    internal SequenceState State => _state;
+
+    /// <summary>Entry <paramref name="entry"/> of the sequence's base index: a block number, or a negative event.</summary>
+    public int GetBaseEntry(long entry)
+    {
+        if ((ulong)entry >= (ulong)Take.Count)
+            throw new AudioException(AudioError.OutOfRange, $"The base index of '{Name}' has {Take.Count} entries; there is no entry {entry}.");
+        return Take[entry];
+    }
+
+    // ---------------------------------------------------------------- edits
+
+    /// <summary>Applies <paramref name="edit"/> and records it for undo; a pending redo is forgotten.</summary>
+    public void Apply(SequenceEdit edit)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        Store.ThrowIfClosed();
+        lock (_gate)
+        {
+            var state = _state;
+            var (at, removeLength, insert) = Plan(state, edit);
+            var next = state.Splice(at, removeLength, insert, out var removed);
+            var applied = new AppliedEdit(edit, at, removed, insert, removeLength, next.Length - state.Length + removeLength);
+            _done.Add(applied);
+            int limit = Store.Settings.HistoryLimit;
+            if (limit > 0 && _done.Count > limit) _done.RemoveRange(0, _done.Count - limit);
+            _undone.Clear();
+            _state = next;
+        }
+    }
+
+    /// <summary>Undoes the last edit done; returns it.</summary>
+    public SequenceEdit Undo()
+    {
+        lock (_gate)
+        {
+            if (_done.Count == 0) throw new AudioException(AudioError.NothingToUndo, $"'{Name}' has no edit to undo.");
+            var a = _done[^1];
+            _done.RemoveAt(_done.Count - 1);
+            _state = _state.Splice(a.At, a.InsertedLength, a.Removed, out _);
+            _undone.Add(a);
+            return a.Edit;
+        }
+    }
+
+    /// <summary>Does the last undone edit again; returns it.</summary>
+    public SequenceEdit Redo()
+    {
+        lock (_gate)
+        {
+            if (_undone.Count == 0) throw new AudioException(AudioError.NothingToRedo, $"'{Name}' has no undone edit to redo.");
+            var a = _undone[^1];
+            _undone.RemoveAt(_undone.Count - 1);
+            _state = _state.Splice(a.At, a.RemovedLength, a.Inserted, out _);
+            _done.Add(a);
+            return a.Edit;
+        }
+    }
+
+    /// <summary>Where an edit splices, what it removes and what it puts there; checks everything first.</summary>
+    private (long At, long RemoveLength, Run[] Insert) Plan(SequenceState state, SequenceEdit edit)
+    {
+        switch (edit)
+        {
+            case SequenceEdit.Cut c:
+                CheckRange(state, c.Start, c.Length);
+                return (c.Start, c.Length, []);
+            case SequenceEdit.Trim t:
+                CheckRange(state, t.Start, t.Length);
+                return (0, state.Length, state.Slice(t.Start, t.Length));
+            case SequenceEdit.InsertSilence s:
+                CheckLength(s.Length);
+                CheckPosition(state, s.At);
+                return (s.At, 0, s.Length > 0 ? [Run.Silent(s.Length)] : []);
+            case SequenceEdit.Silence s:
+                CheckRange(state, s.Start, s.Length);
+                return (s.Start, s.Length, s.Length > 0 ? [Run.Silent(s.Length)] : []);
+            case SequenceEdit.Gain g:
+                CheckRange(state, g.Start, g.Length);
+                CheckFinite(g.Factor, nameof(g.Factor));
+                return (g.Start, g.Length, state.Slice(g.Start, g.Length).Select(r => r.IsSilent ? r : r with { Gain = r.Gain * g.Factor }).ToArray());
+            case SequenceEdit.Fade f:
+                CheckRange(state, f.Start, f.Length);
+                CheckFinite(f.From, nameof(f.From));
+                CheckFinite(f.To, nameof(f.To));
+                return (f.Start, f.Length, FadeRuns(state, f));
+            case SequenceEdit.Paste p:
+                CheckPosition(state, p.At);
+                var source = Store.GetSequence(p.Source);
+                if (source.Format != Format)
+                    throw new AudioException(AudioError.FormatMismatch, $"Cannot paste {source.Format} samples of '{source.Name}' into {Format} sequence '{Name}'.");
+                var sourceState = ReferenceEquals(source, this) ? state : source._state;
+                CheckRange(sourceState, p.SourceStart, p.Length, source.Name);
+                return (p.At, 0, sourceState.Slice(p.SourceStart, p.Length));
+            default:
+                throw new AudioException(AudioError.InvalidArgument, $"Unknown edit {edit.GetType().Name}.");
+        }
+    }
+
+    private static Run[] FadeRuns(SequenceState state, SequenceEdit.Fade f)
+    {
+        var runs = state.Slice(f.Start, f.Length);
+        long at = 0;
+        for (int i = 0; i < runs.Length; i++)
+        {
+            var r = runs[i];
+            if (!r.IsSilent)
+            {
+                // Fixed to the take: fade sample k lies at take position SourceStart - at + k of this run.
+                var ramp = new Ramp(r.SourceStart - at, f.Length, f.From, f.To);
+                runs[i] = r with { Ramps = r.Ramps is null ? [ramp] : [.. r.Ramps, ramp] };
+            }
+            at += r.Length;
+        }
+        return runs;
+    }
+
+    private void CheckRange(SequenceState state, long start, long length, string? name = null)
+    {
+        CheckLength(length);
+        if (start < 0 || start > state.Length - length)
+            throw new AudioException(AudioError.OutOfRange,
+                $"Out of range: samples {start}..{start + length} are not all in '{name ?? Name}' ({state.Length} samples).");
+    }
+
+    private void CheckPosition(SequenceState state, long at)
+    {
+        if (at < 0 || at > state.Length)
+            throw new AudioException(AudioError.OutOfRange, $"Out of range: position {at} is not in '{Name}' (0..{state.Length}).");
+    }
+
+    private static void CheckLength(long length)
+    {
+        if (length < 0) throw new AudioException(AudioError.NegativeLength, $"A length cannot be negative (was {length}).");
+    }
+
+    private static void CheckFinite(float value, string what)
+    {
+        if (!float.IsFinite(value)) throw new AudioException(AudioError.InvalidArgument, $"{what} must be a finite number (was {value}).");
+    }
+
+    // ---------------------------------------------------------------- appending
+
+    /// <summary>
+    /// Appends samples to the sequence's take (int16 sequences round and clip them). Each full block is sealed:
+    /// written once into a block group, summarized, entered in the base index. The sequence grows by the sealed
+    /// samples when the call returns; the last partial block waits for more or for <see cref="FinishAppendAsync"/>.
+    /// </summary>
+    public async ValueTask AppendAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken = default)
+    {
+        Store.ThrowIfClosed();
+        await _appendGate.WaitAsync(cancellationToken);
+        try
+        {
+            int spb = Format.SamplesPerBlock();
+            for (int i = 0; i < samples.Length;)
+            {
+                int n = Math.Min(spb - _pendingCount, samples.Length - i);
+                var src = samples.Span.Slice(i, n);
+                if (_pendingFloat is not null) src.CopyTo(_pendingFloat.AsSpan(_pendingCount));
+                else
+                {
+                    var dst = _pendingShort.AsSpan(_pendingCount, n);
+                    for (int k = 0; k < n; k++) dst[k] = SampleMath.ToInt16(src[k]);
+                }
+                _pendingCount += n;
+                i += n;
+                if (_pendingCount == spb) await SealAsync(spb);
+            }
+            Publish();
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+    }
+
+    /// <summary>Appends int16 samples (float sequences store them as <c>s / 32768</c>).</summary>
+    public async ValueTask AppendAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default)
+    {
+        Store.ThrowIfClosed();
+        await _appendGate.WaitAsync(cancellationToken);
+        try
+        {
+            int spb = Format.SamplesPerBlock();
+            for (int i = 0; i < samples.Length;)
+            {
+                int n = Math.Min(spb - _pendingCount, samples.Length - i);
+                var src = samples.Span.Slice(i, n);
+                if (_pendingShort is not null) src.CopyTo(_pendingShort.AsSpan(_pendingCount));
+                else
+                {
+                    var dst = _pendingFloat.AsSpan(_pendingCount, n);
+                    for (int k = 0; k < n; k++) dst[k] = src[k] * SampleMath.Int16Scale;
+                }
+                _pendingCount += n;
+                i += n;
+                if (_pendingCount == spb) await SealAsync(spb);
+            }
+            Publish();
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Ends an append: seals the partial last block (its unused tail is never played: the sequence ends where the
+    /// samples did, sample-accurately) and gives the block group back to the store for other writers.
+    /// </summary>
+    public async ValueTask FinishAppendAsync()
+    {
+        await _appendGate.WaitAsync();
+        try
+        {
+            if (_pendingCount > 0) await SealAsync(_pendingCount);
+            Publish();
+            if (_lease is { } lease)
+            {
+                _lease = null;
+                Store.ReturnLease(lease);
+            }
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Appends blocks that are sealed already (of this or any sequence of the format) to the take, without copying
+    /// a sample: the blocks are shared. <see cref="AudioLayout.SilentBlockEntry"/> appends a block of silence.
+    /// Not while samples of a partial block wait (call <see cref="FinishAppendAsync"/> first).
+    /// </summary>
+    public void AppendBlocks(ReadOnlySpan<int> blocks)
+    {
+        Store.ThrowIfClosed();
+        if (!_appendGate.Wait(0))
+            throw new AudioException(AudioError.InvalidArgument, $"An append to '{Name}' is in progress.");
+        try
+        {
+            if (_pendingCount > 0)
+                throw new AudioException(AudioError.InvalidArgument, $"'{Name}' has {_pendingCount} samples of a partial block waiting: finish the append first.");
+            int last = int.MinValue;
+            foreach (int b in blocks)
+            {
+                // Runs of a repeated pattern check each distinct block once.
+                if (b == last || b == AudioLayout.SilentBlockEntry) continue;
+                Store.Blocks.Locate(b, Format);
+                last = b;
+            }
+            foreach (int b in blocks)
+            {
+                Take.Append(b);
+                Unpublished(Take.SampleCount - Take.SamplesPerBlock, Take.SamplesPerBlock);
+            }
+            Publish();
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+    }
+
+    private async ValueTask SealAsync(int valid)
+    {
+        if (_lease is null || _lease.IsFull)
+        {
+            if (_lease is { } full) Store.ReturnLease(full);
+            _lease = null;
+            _lease = await Store.LeaseAsync(Format);
+        }
+        var lease = _lease;
+        int slot = lease.NextSlot;
+        var bytes = lease.Block(slot);
+        var group = lease.Group;
+        int fine = BlockGroup.FinePerBlock(Format);
+        if (_pendingFloat is not null)
+        {
+            _pendingFloat.AsSpan(valid).Clear();
+            MemoryMarshal.AsBytes(_pendingFloat.AsSpan()).CopyTo(bytes);
+            for (int k = 0; k < fine; k++)
+                group.Fine[slot * AudioLayout.MaxFinePerBlock + k] = SampleSummary.Of(_pendingFloat.AsSpan(k * AudioLayout.FineSummarySamples, AudioLayout.FineSummarySamples));
+        }
+        else
+        {
+            _pendingShort.AsSpan(valid).Clear();
+            MemoryMarshal.AsBytes(_pendingShort.AsSpan()).CopyTo(bytes);
+            Span<float> widened = stackalloc float[AudioLayout.FineSummarySamples];
+            for (int k = 0; k < fine; k++)
+            {
+                var part = _pendingShort.AsSpan(k * AudioLayout.FineSummarySamples, AudioLayout.FineSummarySamples);
+                for (int i = 0; i < part.Length; i++) widened[i] = part[i] * SampleMath.Int16Scale;
+                group.Fine[slot * AudioLayout.MaxFinePerBlock + k] = SampleSummary.Of(widened);
+            }
+        }
+        group.MarkSealed(slot);
+        lease.NextSlot = slot + 1;
+        Take.Append(group.FirstBlock + slot);
+        Unpublished(Take.SampleCount - Take.SamplesPerBlock, valid);
+        _pendingCount = 0;
+    }
+
+    private void Unpublished(long from, long length)
+    {
+        if (_unpublishedFrom >= 0 && from == _unpublishedTo)
+        {
+            _unpublishedTo += length;
+            return;
+        }
+        if (_unpublishedFrom >= 0) _unpublished.Add(new Run(Take, _unpublishedFrom, _unpublishedTo - _unpublishedFrom, 1f, null));
+        _unpublishedFrom = from;
+        _unpublishedTo = from + length;
+    }
+
+    private void Publish()
+    {
+        if (_unpublishedFrom >= 0) _unpublished.Add(new Run(Take, _unpublishedFrom, _unpublishedTo - _unpublishedFrom, 1f, null));
+        _unpublishedFrom = -1;
+        if (_unpublished.Count == 0) return;
+        lock (_gate)
+        {
+            var state = _state;
+            foreach (var run in _unpublished) state = state.Append(run);
+            _state = state;
+        }
+        _unpublished.Clear();
+    }
+
+    /// <summary>Gives an unfinished lease back (the store is closing).</summary>
+    internal GroupLease? TakeLease()
+    {
+        var lease = _lease;
+        _lease = null;
+        return lease;
+    }
+
+    internal void Restore(SequenceState state) => _state = state;
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} (#{Id}, {Format}, {Length} samples in {RunCount} runs)";
+
+    /// <summary>An edit as done: where it spliced, the runs it replaced and the runs it put there.</summary>
+    private sealed record AppliedEdit(SequenceEdit Edit, long At, Run[] Removed, Run[] Inserted, long RemovedLength, long InsertedLength);
+}

@@ -1,0 +1,188 @@
+using Akka.Actor;
+using LumieraVault.Audio.Blocks;
+using LumieraVault.Audio.Hosting;
+using LumieraVault.Audio.Persistence;
+using LumieraVault.Audio.Walking;
+using LumieraVault.Files;
+
+namespace LumieraVault.Audio;
+
+/// <summary>
+/// The page-tabled sample store in one folder: block-group files of 2 KiB blocks that the vault maps, the
+/// sequences (channels) whose indexes point into them, and a manifest that lets the store reopen after a restart.
+/// Open it with <see cref="OpenAsync"/>; make sequences with <see cref="CreateSequence"/>, fill them with
+/// <see cref="SampleSequence.AppendAsync(ReadOnlyMemory{float}, CancellationToken)"/>, edit them with
+/// <see cref="SampleSequence.Apply"/>, play and draw them with a <see cref="SampleWalker"/>.
+/// <see cref="SaveAsync"/> makes the blocks durable and writes the manifest (atomically); disposing saves too.
+/// </summary>
+public sealed class SampleStore : IAsyncDisposable
+{
+    private static int s_instances;
+    private readonly object _gate = new();
+    private readonly IActorRef _actor;
+    private volatile SampleSequence[] _sequences = [];
+    private volatile bool _closed;
+
+    private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks)
+    {
+        Folder = folder;
+        Settings = settings;
+        Blocks = blocks;
+        Vault = Vault.Get(system);
+        _actor = system.ActorOf(BlockStoreActor.Props(Vault, folder, blocks), $"lumiera-audio-store-{Interlocked.Increment(ref s_instances)}");
+    }
+
+    /// <summary>The folder of the store's files.</summary>
+    public string Folder { get; }
+
+    /// <summary>The settings in force.</summary>
+    public AudioSettings Settings { get; }
+
+    /// <summary>The sequences, in the order they were made (a sequence's <see cref="SampleSequence.Id"/> is its place here).</summary>
+    public IReadOnlyList<SampleSequence> Sequences => _sequences;
+
+    /// <summary>Block-group files the store has.</summary>
+    public int BlockGroupCount => Blocks.Count;
+
+    internal BlockTable Blocks { get; }
+
+    internal Vault Vault { get; }
+
+    /// <summary>
+    /// Opens the store in <paramref name="folder"/> (made if missing), reading its manifest if it has one and
+    /// registering its block-group files with the vault of <paramref name="system"/>.
+    /// </summary>
+    public static async Task<SampleStore> OpenAsync(ActorSystem system, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        var settings = AudioSettings.From(system.Settings.Config);
+        string full = Path.GetFullPath(folder);
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(full, "blocks"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AudioException(AudioError.IoError, $"Cannot make the store folder '{full}': {e.Message}", e);
+        }
+        var manifest = await Manifest.ReadAsync(BlockStoreActor.ManifestPath(full));
+        var vault = Vault.Get(system);
+        var blocks = new BlockTable();
+        if (manifest is not null)
+        {
+            foreach (var g in manifest.Groups)
+            {
+                string path = BlockStoreActor.GroupPath(full, g.Number);
+                VaultFile file;
+                try
+                {
+                    file = await vault.OpenAsync(path, FileOpenMode.Read, FrameLayout.Fixed(AudioLayout.BlockBytes), FileUse.AudioBlocks);
+                }
+                catch (VaultException e)
+                {
+                    throw new AudioException(AudioError.CorruptManifest, $"The manifest of '{full}' names block group {g.Number}, but its file cannot be opened: {e.Message}", e);
+                }
+                var group = new BlockGroup(g.Number, g.Format, path, file, g.Sealed);
+                g.Fine.CopyTo(group.Fine, 0);
+                blocks.Add(group);
+            }
+        }
+        var store = new SampleStore(system, full, settings, blocks);
+        manifest?.RestoreSequences(store);
+        return store;
+    }
+
+    /// <summary>Makes an empty sequence; names are unique in a store.</summary>
+    public SampleSequence CreateSequence(string name, SampleFormat format = SampleFormat.Float32)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        format.Check();
+        ThrowIfClosed();
+        lock (_gate)
+        {
+            if (_sequences.Any(s => s.Name == name))
+                throw new AudioException(AudioError.SequenceExists, $"The store in '{Folder}' has a sequence named '{name}' already.");
+            var sequence = new SampleSequence(this, _sequences.Length, name, format);
+            _sequences = [.. _sequences, sequence];
+            return sequence;
+        }
+    }
+
+    /// <summary>The sequence with id <paramref name="id"/>.</summary>
+    public SampleSequence GetSequence(int id)
+    {
+        var all = _sequences;
+        if ((uint)id >= (uint)all.Length) throw new AudioException(AudioError.UnknownSequence, $"The store in '{Folder}' has no sequence #{id}.");
+        return all[id];
+    }
+
+    /// <summary>The sequence named <paramref name="name"/>.</summary>
+    public SampleSequence GetSequence(string name)
+        => _sequences.FirstOrDefault(s => s.Name == name) ?? throw new AudioException(AudioError.UnknownSequence, $"The store in '{Folder}' has no sequence named '{name}'.");
+
+    /// <summary>A walker to render and summarize sequences of this store on the caller's thread. Dispose it to unpin its groups.</summary>
+    public SampleWalker CreateWalker()
+    {
+        ThrowIfClosed();
+        return new SampleWalker(this);
+    }
+
+    /// <summary>
+    /// Makes every sealed block durable and then writes the manifest (to a temporary file, renamed over the old one),
+    /// so that a crash leaves either the old store or the new one. Samples of a partial block are not in it.
+    /// </summary>
+    public Task SaveAsync()
+    {
+        ThrowIfClosed();
+        return SaveCoreAsync();
+    }
+
+    private Task SaveCoreAsync()
+    {
+        var bytes = Manifest.Write(this);
+        var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _actor.Tell(new BlockStoreProtocol.Save(bytes, reply));
+        return reply.Task;
+    }
+
+    /// <summary>Finishes every append, saves, and closes the store's files. Dispose the walkers first.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_closed) return;
+        foreach (var s in _sequences) await s.FinishAppendAsync();
+        await SaveCoreAsync();
+        _closed = true;
+        var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _actor.Tell(new BlockStoreProtocol.Close(reply));
+        await reply.Task;
+    }
+
+    internal Task<GroupLease> LeaseAsync(SampleFormat format)
+    {
+        var reply = new TaskCompletionSource<GroupLease>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _actor.Tell(new BlockStoreProtocol.LeaseGroup(format, reply));
+        return reply.Task;
+    }
+
+    internal void ReturnLease(GroupLease lease) => _actor.Tell(new BlockStoreProtocol.ReturnLease(lease));
+
+    internal void ThrowIfClosed()
+    {
+        if (_closed) throw new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed.");
+    }
+
+    internal SampleSequence Restore(int id, string name, SampleFormat format)
+    {
+        lock (_gate)
+        {
+            if (id != _sequences.Length) throw new AudioException(AudioError.CorruptManifest, $"The manifest of '{Folder}' lists sequence #{id} out of order.");
+            var sequence = new SampleSequence(this, id, name, format);
+            _sequences = [.. _sequences, sequence];
+            return sequence;
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"sample store '{Folder}' ({_sequences.Length} sequences, {Blocks.Count} block groups)";
+}
