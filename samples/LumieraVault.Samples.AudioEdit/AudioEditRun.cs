@@ -12,7 +12,7 @@ namespace LumieraVault.Samples.AudioEdit;
 /// <summary>One run of the sample: get a WAV, import it, edit every channel alike, undo and redo, export, check the export, draw before and after. Returns the exit code.</summary>
 internal sealed class AudioEditRun(ActorSystem system, IHostApplicationLifetime lifetime, ILogger<AudioEditRun> log)
 {
-    private const int WaveformRows = 7;
+    private const int WaveformRows = 9;
 
     public async Task<int> RunAsync(AudioEditArguments arguments)
     {
@@ -128,11 +128,11 @@ internal sealed class AudioEditRun(ActorSystem system, IHostApplicationLifetime 
         int bucket = (int)Math.Max(1, (scale + columns - 1) / columns);
         var buckets = new SampleSummary[columns];
         Console.WriteLine();
-        Console.WriteLine($"  {title}: {channels[0].Length} samples a channel, {bucket} samples a column");
+        Console.WriteLine($"  {title}: {channels[0].Length} samples a channel, {bucket} samples a column, ':' peaks, '#' RMS");
         foreach (var channel in channels)
         {
             walker.Summarize(channel, 0, bucket, buckets);
-            Console.Write(TextWaveform.Draw(buckets, WaveformRows));
+            Console.Write(TextWaveform.Draw($"{channel.Id + 1}", buckets, WaveformRows));
         }
         Console.WriteLine();
     }

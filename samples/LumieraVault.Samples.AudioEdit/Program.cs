@@ -26,29 +26,22 @@ Log.Logger = new LoggerConfiguration()
     .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
     .CreateLogger();
 
-// vault.conf holds the vault's documented settings, audio.conf the store's (window size one block group).
-string[] hoconFiles = ["audio.conf", "vault.conf"];
+string hocon = Path.Combine(AppContext.BaseDirectory, "hocon", "vault.conf");
+// The store maps each 1 MiB block-group file as one window of the vault.
+var options = new VaultOptions { WindowSize = 1L << 20 };
+
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
 builder.Logging.ClearProviders();
 builder.Logging.AddSerilog(dispose: true);
-builder.Services.AddAkka("audio-edit", (akka, _) =>
-{
-    var config = Config.Empty;
-    foreach (string file in hoconFiles)
+builder.Services.AddAkka("audio-edit", (akka, _) => akka
+    .AddHoconFile(hocon, HoconAddMode.Append)
+    .WithLumieraVault(options)
+    .ConfigureLoggers(l =>
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "hocon", file);
-        if (!File.Exists(path)) continue;
-        akka.AddHoconFile(path, HoconAddMode.Append);
-        config = config.WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(path)));
-    }
-    akka.WithLumieraVault(new VaultOptions())
-        .ConfigureLoggers(l =>
-        {
-            l.LogLevel = Akka.Event.Logging.LogLevelFor(config.GetString("akka.loglevel", "INFO"));
-            l.ClearLoggers();
-            l.AddLoggerFactory();
-        });
-});
+        l.LogLevel = Akka.Event.Logging.LogLevelFor(ConfigurationFactory.ParseString(File.ReadAllText(hocon)).GetString("akka.loglevel", "INFO"));
+        l.ClearLoggers();
+        l.AddLoggerFactory();
+    }));
 builder.Services.AddSingleton<AudioEditRun>();
 
 using var host = builder.Build();

@@ -12,7 +12,7 @@ internal static class TextWaveform
         int width = 100;
         try
         {
-            if (!Console.IsOutputRedirected && Console.WindowWidth > 0) width = Console.WindowWidth - 2;
+            if (!Console.IsOutputRedirected && Console.WindowWidth > 0) width = Console.WindowWidth - 8;
         }
         catch (IOException)
         {
@@ -21,7 +21,7 @@ internal static class TextWaveform
         return Math.Clamp(width, 20, 240);
     }
 
-    public static string Draw(ReadOnlySpan<SampleSummary> columns, int rows = 9)
+    public static string Draw(string label, ReadOnlySpan<SampleSummary> columns, int rows)
     {
         var grid = new char[rows][];
         for (int r = 0; r < rows; r++) grid[r] = new char[columns.Length];
@@ -40,7 +40,7 @@ internal static class TextWaveform
             }
         }
         var text = new StringBuilder();
-        foreach (var line in grid) text.Append("  |").Append(line).Append('|').AppendLine();
+        for (int r = 0; r < rows; r++) text.Append(r == rows / 2 ? label.PadLeft(4) : "    ").Append(" |").Append(grid[r]).Append('|').AppendLine();
         return text.ToString();
     }
 
