@@ -129,10 +129,10 @@ internal sealed class AudioEditRun(ActorSystem system, IHostApplicationLifetime 
         var buckets = new SampleSummary[columns];
         Console.WriteLine();
         Console.WriteLine($"  {title}: {channels[0].Length} samples a channel, {bucket} samples a column, ':' peaks, '#' RMS");
-        foreach (var channel in channels)
+        for (int c = 0; c < channels.Count; c++)
         {
-            walker.Summarize(channel, 0, bucket, buckets);
-            Console.Write(TextWaveform.Draw($"{channel.Id + 1}", buckets, WaveformRows));
+            walker.Summarize(channels[c], 0, bucket, buckets);
+            Console.Write(TextWaveform.Draw($"{c + 1}", buckets, WaveformRows));
         }
         Console.WriteLine();
     }

@@ -58,21 +58,15 @@ internal static class WavBytes
         => Wave(Chunk("fmt ", FmtBody(tag, channels, rate, bits)), Chunk("data", data));
 }
 
-/// <summary>A temp folder that goes away with the spec.</summary>
-internal sealed class TempDir : IDisposable
+/// <summary>Writes fixture files into the specs' temp folders.</summary>
+internal static class TempFolderFiles
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("lumiera-wav-").FullName;
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public string Write(string name, byte[] bytes)
+    public static string Write(this TempFolder folder, string name, byte[] bytes)
     {
-        string path = File(name);
-        System.IO.File.WriteAllBytes(path, bytes);
+        string path = folder.Sub(name);
+        File.WriteAllBytes(path, bytes);
         return path;
     }
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
 }
 
 /// <summary>A stream that only goes forward, like a pipe.</summary>

@@ -56,7 +56,7 @@ public sealed class WavErrorSpec
     [MemberData(nameof(Malformed))]
     public void A_malformed_file_fails_with_its_named_error_and_path_and_is_closed_after(string what, byte[] file, WavError error)
     {
-        using var folder = new TempDir();
+        using var folder = new TempFolder();
         string path = folder.Write("bad.wav", file);
         var e = Assert.Throws<WavFormatException>(() => WavReader.Open(path));
         Assert.True(error == e.Error, $"{what}: expected {error}, got {e.Error}: {e.Message}");
@@ -81,7 +81,7 @@ public sealed class WavErrorSpec
     [Fact]
     public void A_file_that_shrinks_while_it_is_read_fails_as_truncated()
     {
-        using var folder = new TempDir();
+        using var folder = new TempFolder();
         string path = folder.Write("shrinks.wav", Simple(1, 1, 8000, 16, Pcm16(new short[4000])));
         using var reader = WavReader.Open(path, bufferBytes: 1000);
         Assert.Equal(500, reader.ReadBlock());
@@ -95,8 +95,8 @@ public sealed class WavErrorSpec
     [Fact]
     public void A_missing_file_fails_with_a_message_naming_its_path()
     {
-        using var folder = new TempDir();
-        string path = folder.File("nothing-here.wav");
+        using var folder = new TempFolder();
+        string path = folder.Sub("nothing-here.wav");
         var e = Assert.Throws<FileNotFoundException>(() => WavReader.Open(path));
         Assert.Contains(path, e.Message);
     }
@@ -104,7 +104,7 @@ public sealed class WavErrorSpec
     [Fact]
     public void A_folder_given_as_the_file_fails_with_a_message_naming_its_path()
     {
-        using var folder = new TempDir();
+        using var folder = new TempFolder();
         var e = Assert.Throws<UnauthorizedAccessException>(() => WavReader.Open(folder.Path));
         Assert.Contains(folder.Path, e.Message);
     }

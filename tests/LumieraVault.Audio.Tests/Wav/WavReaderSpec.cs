@@ -228,7 +228,7 @@ public sealed class WavReaderSpec
     [Fact]
     public void Open_reads_a_file_and_names_it()
     {
-        using var folder = new TempDir();
+        using var folder = new TempFolder();
         string path = folder.Write("tone.wav", Simple(1, 1, 8000, 16, Pcm16(1, 2)));
         using var reader = WavReader.Open(path);
         Assert.Equal(path, reader.Path);

@@ -38,8 +38,8 @@ public sealed class WavWriterSpec
         var format = new WavFormat(channels, 48000, bits, encoding);
         const int frames = 2500;
         var signal = Signal(format, frames);
-        using var folder = new TempDir();
-        string path = folder.File("round.wav");
+        using var folder = new TempFolder();
+        string path = folder.Sub("round.wav");
         using (var writer = WavWriter.Create(path, format, bufferBytes: 999))
         {
             writer.Write(signal, 0, frames);
@@ -146,8 +146,8 @@ public sealed class WavWriterSpec
     [Fact]
     public void Data_past_what_a_riff_header_can_describe_is_refused_as_too_large_and_the_file_so_far_stays_valid()
     {
-        using var folder = new TempDir();
-        string path = folder.File("big.wav");
+        using var folder = new TempFolder();
+        string path = folder.Sub("big.wav");
         // The limit is 4 GiB in use; a small one here stands for it. Header 44 bytes: the RIFF size allows 100 - 36 - 1 = 63 data bytes.
         using (var writer = WavWriter.Create(path, WavFormat.Pcm(1, 8000, 16), WavReader.DefaultBufferBytes, maxRiffBytes: 100))
         {
@@ -181,7 +181,7 @@ public sealed class WavWriterSpec
     [Fact]
     public void A_file_in_a_missing_folder_fails_with_a_message_naming_its_path()
     {
-        using var folder = new TempDir();
+        using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "no-such-folder", "out.wav");
         var e = Assert.Throws<DirectoryNotFoundException>(() => WavWriter.Create(path, WavFormat.Pcm(1, 8000, 16)));
         Assert.Contains(path, e.Message);

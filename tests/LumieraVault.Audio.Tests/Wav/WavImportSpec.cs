@@ -1,0 +1,233 @@
+using LumieraVault.Audio.Editing;
+using LumieraVault.Audio.Wav;
+using Xunit;
+using static LumieraVault.Audio.Tests.Wav.WavBytes;
+
+namespace LumieraVault.Audio.Tests.Wav;
+
+public sealed class WavImportSpec : AudioSpec
+{
+    /// <summary>Writes a WAV of a distinct tone per channel and returns the samples as the reader decodes them.</summary>
+    private float[][] WriteTone(string path, WavFormat format, int frames)
+    {
+        var channels = Enumerable.Range(0, format.Channels).Select(c => Tone(frames, seed: c + 3)).ToArray();
+        using (var writer = WavWriter.Create(path, format, bufferBytes: 4000)) writer.Write(channels, 0, frames);
+        using var reader = WavReader.Open(path);
+        var decoded = Enumerable.Range(0, format.Channels).Select(_ => new float[frames]).ToArray();
+        reader.Read(decoded, 0, frames);
+        return decoded;
+    }
+
+    public static TheoryData<int, WavEncoding, int, SampleFormat> Formats => new()
+    {
+        { 16, WavEncoding.Pcm, 2, SampleFormat.Int16 },
+        { 16, WavEncoding.Pcm, 1, SampleFormat.Int16 },
+        { 24, WavEncoding.Pcm, 6, SampleFormat.Float32 },
+        { 32, WavEncoding.Pcm, 2, SampleFormat.Float32 },
+        { 32, WavEncoding.Float, 1, SampleFormat.Float32 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task An_imported_file_walks_back_to_exactly_the_decoded_samples(int bits, WavEncoding encoding, int channels, SampleFormat expected)
+    {
+        var store = await OpenStoreAsync();
+        string path = Temp.Sub("in.wav");
+        // Not a whole number of blocks of either format, and more than one.
+        const int frames = 5 * 1024 + 77;
+        var decoded = WriteTone(path, new WavFormat(channels, 44100, bits, encoding), frames);
+
+        var result = await WavImport.ImportAsync(store, path);
+        Assert.Equal(channels, result.Sequences.Count);
+        Assert.Equal(frames, result.Frames);
+        Assert.Equal(44100, result.Format.SampleRate);
+        Assert.Equal(WavImport.SequenceNames("in", channels), result.Sequences.Select(s => s.Name));
+        using var walker = store.CreateWalker();
+        for (int c = 0; c < channels; c++)
+        {
+            var s = result.Sequences[c];
+            Assert.Equal(expected, s.Format);
+            AssertSamples(decoded[c], RenderAll(walker, s));
+            var summary = walker.Summarize(s, 0, s.Length);
+            Assert.Equal(decoded[c].Min(), summary.Min);
+            Assert.Equal(decoded[c].Max(), summary.Max);
+            Assert.Equal(Math.Sqrt(decoded[c].Sum(x => (double)x * x) / frames), summary.Rms, 9);
+        }
+    }
+
+    [Fact]
+    public async Task Sixteen_bit_files_arrive_in_int16_sequences_without_losing_a_bit()
+    {
+        var store = await OpenStoreAsync();
+        short[] stored = [short.MinValue, -1, 0, 1, short.MaxValue, 12345];
+        string path = Temp.Write("exact.wav", Simple(1, 1, 8000, 16, Pcm16(stored)));
+        var result = await WavImport.ImportAsync(store, path, "exact");
+        using var walker = store.CreateWalker();
+        var back = RenderAll(walker, result.Sequences[0]);
+        Assert.Equal(stored, back.Select(x => (short)(x * 32768)));
+    }
+
+    [Fact]
+    public async Task An_empty_data_chunk_makes_empty_sequences()
+    {
+        var store = await OpenStoreAsync();
+        string path = Temp.Write("empty.wav", Simple(3, 2, 8000, 32, []));
+        var result = await WavImport.ImportAsync(store, path, "empty");
+        Assert.All(result.Sequences, s => Assert.Equal(0, s.Length));
+    }
+
+    public static TheoryData<string, byte[], WavError> Broken => new()
+    {
+        { "not a WAV", Text("just some text, long enough to look like a header"), WavError.NotRiff },
+        { "A-law", Simple(6, 1, 8000, 8, [0xD5, 0xD5]), WavError.UnsupportedFormat },
+        { "no data chunk", Wave(Chunk("fmt ", FmtBody(1, 2, 8000, 16))), WavError.MissingDataChunk },
+        { "truncated", Concat(Wave(Chunk("fmt ", FmtBody(1, 2, 8000, 16))), Text("data"), U32(400_000), new byte[300_000]), WavError.DataTruncated },
+    };
+
+    [Theory]
+    [MemberData(nameof(Broken))]
+    public async Task A_failed_import_of_a_malformed_file_leaves_the_store_as_before(string what, byte[] file, WavError error)
+    {
+        var store = await OpenStoreAsync();
+        var before = await FilledAsync(store, "before", Tone(3000));
+        int groups = store.BlockGroupCount;
+        string path = Temp.Write("broken.wav", file);
+
+        var e = await Assert.ThrowsAsync<WavFormatException>(() => WavImport.ImportAsync(store, path, "broken"));
+        Assert.True(error == e.Error, $"{what}: {e.Message}");
+        Assert.Equal([before], store.Sequences);
+        Assert.Equal(groups, store.BlockGroupCount);
+        // The store goes on working.
+        var after = await FilledAsync(store, "after", Tone(3000, seed: 2));
+        Assert.Equal(3000, after.Length);
+    }
+
+    [Fact]
+    public async Task An_import_whose_names_are_taken_fails_before_making_anything()
+    {
+        var store = await OpenStoreAsync();
+        await FilledAsync(store, "take.2", Tone(100));
+        string path = Temp.Sub("take.wav");
+        WriteTone(path, WavFormat.Pcm(2, 8000, 16), 2000);
+        var e = await Assert.ThrowsAsync<AudioException>(() => WavImport.ImportAsync(store, path));
+        Assert.Equal(AudioError.SequenceExists, e.Error);
+        Assert.Single(store.Sequences);
+    }
+
+    [Fact]
+    public async Task A_missing_file_fails_with_its_path_and_makes_nothing()
+    {
+        var store = await OpenStoreAsync();
+        string path = Temp.Sub("missing.wav");
+        var e = await Assert.ThrowsAsync<FileNotFoundException>(() => WavImport.ImportAsync(store, path));
+        Assert.Contains(path, e.Message);
+        Assert.Empty(store.Sequences);
+    }
+
+    [Fact]
+    public async Task An_import_cancelled_before_it_starts_makes_nothing()
+    {
+        var store = await OpenStoreAsync();
+        string path = Temp.Sub("tone.wav");
+        WriteTone(path, WavFormat.Pcm(1, 8000, 16), 2000);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WavImport.ImportAsync(store, path, cancellationToken: new CancellationToken(true)));
+        Assert.Empty(store.Sequences);
+    }
+
+    [Fact]
+    public async Task An_edited_float_sequence_exports_as_the_model_of_its_edits()
+    {
+        var store = await OpenStoreAsync();
+        var tone = Tone(6000);
+        var s = await FilledAsync(store, "s", tone);
+        s.Apply(new SequenceEdit.Cut(1000, 1500));
+        s.Apply(new SequenceEdit.Paste(300, s.Id, 3500, 700));
+        s.Apply(new SequenceEdit.Gain(100, 50, 0.5f));
+        s.Apply(new SequenceEdit.Silence(5000, 20));
+        var cut = tone[..1000].Concat(tone[2500..]).ToArray();
+        var model = cut[..300].Concat(cut[3500..4200]).Concat(cut[300..]).ToArray();
+        for (int i = 100; i < 150; i++) model[i] *= 0.5f;
+        Array.Clear(model, 5000, 20);
+
+        string path = Temp.Sub("out.wav");
+        Assert.Equal(model.Length, await WavExport.ExportAsync([s], path, 48000));
+        using var reader = WavReader.Open(path);
+        Assert.Equal(WavFormat.Float32(1, 48000), reader.Format);
+        var back = new float[reader.FrameCount];
+        reader.Read([back], 0, back.Length);
+        AssertSamples(model, back);
+    }
+
+    [Fact]
+    public async Task Edited_int16_sequences_export_to_16_bit_with_the_samples_unchanged()
+    {
+        var store = await OpenStoreAsync();
+        string path = Temp.Sub("stereo.wav");
+        const int frames = 4096;
+        WriteTone(path, WavFormat.Pcm(2, 8000, 16), frames);
+        var stereo = (await WavImport.ImportAsync(store, path, "stereo")).Sequences;
+        using var source = WavReader.Open(path);
+        var original = new[] { new short[frames], new short[frames] };
+        source.ReadBlock();
+        source.GetChannel(0, original[0]);
+        source.GetChannel(1, original[1]);
+        foreach (var s in stereo)
+        {
+            s.Apply(new SequenceEdit.Cut(0, 1000));
+            s.Apply(new SequenceEdit.Paste(2000, s.Id, 0, 10));
+        }
+
+        string output = Temp.Sub("edited.wav");
+        await WavExport.ExportAsync(stereo, output, 8000);
+        using var reader = WavReader.Open(output);
+        Assert.Equal(WavFormat.Pcm(2, 8000, 16), reader.Format);
+        Assert.Equal(frames - 1000 + 10, reader.FrameCount);
+        reader.ReadBlock();
+        for (int c = 0; c < 2; c++)
+        {
+            var back = new short[reader.FrameCount];
+            reader.GetChannel(c, back);
+            var rest = original[c][1000..];
+            Assert.Equal(rest[..2000].Concat(rest[..10]).Concat(rest[2000..]), back);
+        }
+    }
+
+    [Fact]
+    public async Task Channels_of_different_lengths_export_with_silence_after_the_shorter()
+    {
+        var store = await OpenStoreAsync();
+        var a = await FilledAsync(store, "a", Tone(1500));
+        var b = await FilledAsync(store, "b", Tone(600, seed: 4));
+        string path = Temp.Sub("ab.wav");
+        await WavExport.ExportAsync([a, b], path, 8000, WavFormat.Pcm(2, 8000, 24));
+        using var reader = WavReader.Open(path);
+        var back = new[] { new float[1500], new float[1500] };
+        Assert.Equal(1500, reader.Read(back, 0, 1500));
+        AssertSamples(Tone(600, seed: 4), back[1][..600], 1f / (1 << 22));
+        Assert.All(back[1][600..], x => Assert.Equal(0f, x));
+    }
+
+    [Fact]
+    public async Task A_failed_export_leaves_no_partial_file_and_an_existing_file_untouched()
+    {
+        var store = await OpenStoreAsync();
+        var s = await FilledAsync(store, "s", Tone(5000));
+        string path = Temp.Write("keep.wav", [1, 2, 3]);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WavExport.ExportAsync([s], path, 8000, cancellationToken: new CancellationToken(true)));
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(path));
+        Assert.Equal(["keep.wav"], Directory.GetFiles(Temp.Path, "*.wav*").Concat(Directory.GetFiles(Temp.Path, ".*")).Select(Path.GetFileName));
+
+        string missing = Path.Combine(Temp.Path, "no-folder", "out.wav");
+        var e = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => WavExport.ExportAsync([s], missing, 8000));
+        Assert.Contains("no-folder", e.Message);
+    }
+
+    [Fact]
+    public async Task An_export_refuses_a_format_whose_channels_do_not_match()
+    {
+        var store = await OpenStoreAsync();
+        var s = await FilledAsync(store, "s", Tone(10));
+        await Assert.ThrowsAsync<ArgumentException>(() => WavExport.ExportAsync([s], Temp.Sub("x.wav"), 8000, WavFormat.Pcm(2, 8000, 16)));
+        await Assert.ThrowsAsync<ArgumentException>(() => WavExport.ExportAsync([], Temp.Sub("x.wav"), 8000));
+    }
+}
