@@ -4,10 +4,11 @@ namespace LumieraVault.Audio.Wav;
 public static class WavExport
 {
     /// <summary>
-    /// The format an export keeps every sample of: 16-bit PCM when every sequence is <see cref="SampleFormat.Int16"/>,
-    /// else 32-bit float.
+    /// The format of the sequences' blocks: 16-bit PCM when every sequence is <see cref="SampleFormat.Int16"/>, else
+    /// 32-bit float. Unedited samples come out exactly as stored; gains and fades on int16 sequences are rounded to
+    /// 16 bits (choose float 32 to keep them exactly).
     /// </summary>
-    public static WavFormat LosslessFormat(IReadOnlyList<SampleSequence> channels, int sampleRate)
+    public static WavFormat DefaultFormat(IReadOnlyList<SampleSequence> channels, int sampleRate)
     {
         ArgumentNullException.ThrowIfNull(channels);
         return channels.All(s => s.Format == SampleFormat.Int16) ? WavFormat.Pcm(channels.Count, sampleRate, 16) : WavFormat.Float32(channels.Count, sampleRate);
@@ -15,7 +16,7 @@ public static class WavExport
 
     /// <summary>
     /// Renders <paramref name="channels"/> with a walker of their store and writes them to <paramref name="path"/>
-    /// in <paramref name="format"/> (default <see cref="LosslessFormat"/>); a channel shorter than the longest is
+    /// in <paramref name="format"/> (default <see cref="DefaultFormat"/>); a channel shorter than the longest is
     /// followed by silence. The file is written beside its final name and renamed into place when complete, so a
     /// failed or cancelled export leaves no partial file and an existing file at <paramref name="path"/> untouched.
     /// Returns the frames written.
@@ -31,7 +32,7 @@ public static class WavExport
         if (channels.Count == 0) throw new ArgumentException("An export needs at least one sequence.", nameof(channels));
         var store = channels[0].Store;
         if (channels.Any(s => !ReferenceEquals(s.Store, store))) throw new ArgumentException("The sequences of one export must share a store.", nameof(channels));
-        format ??= LosslessFormat(channels, sampleRate);
+        format ??= DefaultFormat(channels, sampleRate);
         if (format.Channels != channels.Count)
             throw new ArgumentException($"A format of {format.Channels} channels for {channels.Count} sequences.", nameof(format));
 
