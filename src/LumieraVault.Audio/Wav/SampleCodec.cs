@@ -150,33 +150,23 @@ internal static class SampleCodec
         }
     }
 
-    /// <summary>Writes 16-bit samples as channel <paramref name="channel"/>: unchanged for 16-bit PCM, else as if divided by 32768.</summary>
+    /// <summary>Writes 16-bit samples as channel <paramref name="channel"/>: unchanged for 16-bit PCM, else as if divided by 32768 (exact in every format written).</summary>
     public static void Encode(WavFormat format, ReadOnlySpan<short> source, int channel, Span<byte> block)
     {
         int stride = format.BlockAlign, frames = source.Length;
         CheckBounds(block, frames, stride, frames);
-        ref byte first = ref Unsafe.Add(ref MemoryMarshal.GetReference(block), channel * format.BytesPerSample);
-        switch (format.Encoding, format.BitsPerSample)
+        if (format.IsInt16)
         {
-            case (WavEncoding.Pcm, 16):
-                for (int i = 0; i < frames; i++) Unsafe.WriteUnaligned(ref Unsafe.Add(ref first, i * stride), source[i]);
-                break;
-            case (WavEncoding.Pcm, 24):
-                for (int i = 0; i < frames; i++)
-                {
-                    ref byte s = ref Unsafe.Add(ref first, i * stride);
-                    s = 0;
-                    Unsafe.WriteUnaligned(ref Unsafe.Add(ref s, 1), source[i]);
-                }
-                break;
-            case (WavEncoding.Pcm, 32):
-                for (int i = 0; i < frames; i++) Unsafe.WriteUnaligned(ref Unsafe.Add(ref first, i * stride), source[i] << 16);
-                break;
-            case (WavEncoding.Float, 32):
-                for (int i = 0; i < frames; i++) Unsafe.WriteUnaligned(ref Unsafe.Add(ref first, i * stride), source[i] * Scale16);
-                break;
-            default:
-                throw new InvalidOperationException($"No encoder for {format}.");
+            ref byte first = ref Unsafe.Add(ref MemoryMarshal.GetReference(block), channel * 2);
+            for (int i = 0; i < frames; i++) Unsafe.WriteUnaligned(ref Unsafe.Add(ref first, i * stride), source[i]);
+            return;
+        }
+        Span<float> chunk = stackalloc float[256];
+        for (int i = 0; i < frames; i += chunk.Length)
+        {
+            int n = Math.Min(chunk.Length, frames - i);
+            for (int k = 0; k < n; k++) chunk[k] = source[i + k] * Scale16;
+            Encode(format, chunk[..n], channel, block[(i * stride)..]);
         }
     }
 

@@ -56,30 +56,23 @@ public static class WavImport
         int channels = sequences.Length;
         try
         {
-            // One buffer per channel, reused for every block: the store copies on append.
-            if (format == SampleFormat.Int16 && wav.IsInt16)
+            // One buffer per channel, reused for every block: the store copies on append. 16-bit samples stay int16.
+            var shorts = format == SampleFormat.Int16 ? Buffers<short>(channels, reader.MaxBlockFrames) : null;
+            var floats = shorts is null ? Buffers<float>(channels, reader.MaxBlockFrames) : null;
+            while (reader.ReadBlock() is var frames and > 0)
             {
-                var buffers = Buffers<short>(channels, reader.MaxBlockFrames);
-                while (reader.ReadBlock() is var frames and > 0)
+                cancellationToken.ThrowIfCancellationRequested();
+                for (int c = 0; c < channels; c++)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    for (int c = 0; c < channels; c++)
+                    if (shorts is not null)
                     {
-                        reader.GetChannel(c, buffers[c]);
-                        await sequences[c].AppendAsync(buffers[c].AsMemory(0, frames), cancellationToken);
+                        reader.GetChannel(c, shorts[c]);
+                        await sequences[c].AppendAsync(shorts[c].AsMemory(0, frames), cancellationToken);
                     }
-                }
-            }
-            else
-            {
-                var buffers = Buffers<float>(channels, reader.MaxBlockFrames);
-                while (reader.ReadBlock() is var frames and > 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    for (int c = 0; c < channels; c++)
+                    else
                     {
-                        reader.GetChannel(c, buffers[c]);
-                        await sequences[c].AppendAsync(buffers[c].AsMemory(0, frames), cancellationToken);
+                        reader.GetChannel(c, floats![c]);
+                        await sequences[c].AppendAsync(floats[c].AsMemory(0, frames), cancellationToken);
                     }
                 }
             }
