@@ -63,9 +63,12 @@ public sealed class WavErrorSpec
         Assert.Equal(path, e.Path);
         Assert.Contains(path, e.Message);
         Assert.Contains(error.ToString(), e.Message);
-        // The reader gave its handle back: the file can be replaced and deleted at once.
-        File.Delete(path);
+        Assert.DoesNotContain(path, OpenFiles());
     }
+
+    /// <summary>The files this process has open now, from /proc/self/fd.</summary>
+    private static IEnumerable<string> OpenFiles()
+        => new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos().Select(fd => fd.LinkTarget).OfType<string>().ToArray();
 
     [Fact]
     public void A_stream_that_ends_before_its_data_fails_as_truncated_when_the_block_is_read()
