@@ -298,6 +298,45 @@ public sealed class SampleStoreSpec : AudioSpec
     }
 
     [Fact]
+    public async Task A_store_whose_actor_system_terminated_fails_appends_by_name_instead_of_hanging()
+    {
+        var system = Akka.Actor.ActorSystem.Create("audio-terminated", Config);
+        var store = await SampleStore.OpenAsync(system, Temp.Sub("terminated"));
+        var s = store.CreateSequence("mono");
+        await system.Terminate();
+        var e = await Assert.ThrowsAsync<AudioException>(() => s.AppendAsync(new float[2000]).AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(AudioError.StoreClosed, e.Error);
+        await store.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_removed_sequence_is_gone_for_good_and_one_in_use_is_not_removed()
+    {
+        var store = await OpenStoreAsync("removal");
+        var kept = await FilledAsync(store, "kept", Tone(3000));
+        var half = store.CreateSequence("half-imported");
+        await half.AppendAsync(Tone(1700));
+        await store.RemoveSequenceAsync(half);
+        Assert.Equal(AudioError.UnknownSequence, Assert.Throws<AudioException>(() => store.GetSequence(half.Id)).Error);
+        Assert.Equal(AudioError.UnknownSequence, Assert.Throws<AudioException>(() => half.Apply(new SequenceEdit.Cut(0, 1))).Error);
+        Assert.Equal([kept], store.Sequences);
+        var again = store.CreateSequence("half-imported");
+        Assert.NotEqual(half.Id, again.Id);
+
+        var source = await FilledAsync(store, "source", Tone(2000, 3));
+        kept.Apply(new SequenceEdit.Paste(0, source.Id, 0, 100));
+        kept.Undo();
+        // Still in the redo history: removing it would leave a redo pointing at nothing.
+        var e = await Assert.ThrowsAsync<AudioException>(() => store.RemoveSequenceAsync(source));
+        Assert.Equal(AudioError.InvalidArgument, e.Error);
+
+        await store.DisposeAsync();
+        await using var reopened = await SampleStore.OpenAsync(Sys, store.Folder);
+        Assert.Equal(["kept", "half-imported", "source"], reopened.Sequences.Select(s => s.Name));
+        Assert.Equal(AudioError.UnknownSequence, Assert.Throws<AudioException>(() => reopened.GetSequence(half.Id)).Error);
+    }
+
+    [Fact]
     public void Edits_are_values_that_serialize_and_come_back_equal()
     {
         SequenceEdit[] edits =
