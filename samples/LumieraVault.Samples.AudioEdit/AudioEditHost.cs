@@ -17,6 +17,7 @@ internal static class AudioEditHost
     public static IHost Build()
     {
         string hocon = Path.Combine(AppContext.BaseDirectory, "hocon", "vault.conf");
+        string audio = Path.Combine(AppContext.BaseDirectory, "hocon", "audio.conf");
         // akka.loglevel in vault.conf filters Akka's messages at their source, so Serilog lets everything through.
         var akkaLevel = Akka.Event.Logging.LogLevelFor(ConfigurationFactory.ParseString(File.ReadAllText(hocon)).GetString("akka.loglevel", "INFO"));
         var serilog = new LoggerConfiguration()
@@ -28,6 +29,7 @@ internal static class AudioEditHost
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddSerilog(serilog, dispose: true);
         builder.Services.AddAkka("audio-edit", (akka, _) => akka
+            .AddHoconFile(audio, HoconAddMode.Append)
             .AddHoconFile(hocon, HoconAddMode.Append)
             // The store maps each 1 MiB block-group file as one window of the vault.
             .WithLumieraVault(new VaultOptions { WindowSize = 1L << 20 })

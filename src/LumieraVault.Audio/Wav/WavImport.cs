@@ -30,13 +30,22 @@ public static class WavImport
     /// <see cref="SampleFormat.Float32"/> ones (24-bit exactly; 32-bit PCM rounded to float's 24-bit precision).
     /// The file is checked whole before anything is made: a file that is not WAV, has a bad or unsupported header,
     /// or is shorter than its header says fails with a <see cref="WavFormatException"/>, and names already taken
-    /// fail with <see cref="AudioError.SequenceExists"/>, with the store untouched.
+    /// fail with <see cref="AudioError.SequenceExists"/>, with the store untouched. A failure part-way (the file
+    /// shrinks or cannot be read, the store cannot write, <paramref name="cancellationToken"/> is cancelled)
+    /// removes the sequences made so far (<see cref="SampleStore.RemoveSequenceAsync"/>): the store lists what it
+    /// listed before, and the blocks sealed for them stay unused in their groups.
     /// </summary>
+    /// <param name="store">The store to import into.</param>
+    /// <param name="path">The WAV file.</param>
+    /// <param name="name">The sequences' name (see <see cref="SequenceNames"/>); default the file's name without extension.</param>
+    /// <param name="progress">Told the frames imported so far after every block, on the importing thread.</param>
+    /// <param name="cancellationToken">Stops the import between blocks.</param>
     /// <exception cref="WavFormatException">The file is not a WAV file this codec reads, or its data is cut short.</exception>
     /// <exception cref="AudioException">A sequence name is taken, the store is closed, or writing blocks failed.</exception>
     /// <exception cref="FileNotFoundException">There is no such file (the message names it).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static async Task<WavImportResult> ImportAsync(SampleStore store, string path, string? name = null, CancellationToken cancellationToken = default)
+    public static async Task<WavImportResult> ImportAsync(SampleStore store, string path, string? name = null,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -75,12 +84,13 @@ public static class WavImport
                         await sequences[c].AppendAsync(floats[c].AsMemory(0, frames), cancellationToken);
                     }
                 }
+                progress?.Report(reader.Position);
             }
             foreach (var s in sequences) await s.FinishAppendAsync();
         }
         catch
         {
-            await AbandonAsync(sequences);
+            await AbandonAsync(store, sequences);
             throw;
         }
         return new WavImportResult(sequences, wav, reader.FrameCount, clock.Elapsed);
@@ -93,22 +103,18 @@ public static class WavImport
         return buffers;
     }
 
-    /// <summary>
-    /// After a failure part-way: ends the appends so the block groups lent to them go back to the store. The store
-    /// has no way yet to unregister a sequence or to take back sealed blocks, so the sequences stay, holding what
-    /// was imported up to the failure.
-    /// </summary>
-    private static async Task AbandonAsync(SampleSequence[] sequences)
+    /// <summary>After a failure part-way: removes the sequences, which gives their block groups back to the store.</summary>
+    private static async Task AbandonAsync(SampleStore store, SampleSequence[] sequences)
     {
         foreach (var s in sequences)
         {
             try
             {
-                await s.FinishAppendAsync();
+                await store.RemoveSequenceAsync(s);
             }
             catch (AudioException)
             {
-                // The failure that brought us here is the one to report.
+                // The failure that brought us here is the one to report (a closed store, say).
             }
         }
     }

@@ -134,6 +134,82 @@ public sealed class WavImportSpec : AudioSpec
         Assert.Empty(store.Sequences);
     }
 
+    /// <summary>Runs an action when the import reports its first block, on the importing thread.</summary>
+    private sealed class AfterFirstBlock(Action action) : IProgress<long>
+    {
+        public long Reported { get; private set; }
+
+        public void Report(long frames)
+        {
+            if (Reported == 0) action();
+            Reported = frames;
+        }
+    }
+
+    /// <summary>A 16-bit stereo file of three reader blocks (1 MiB each), so a failure can come after the first.</summary>
+    private string ThreeBlockFile(string name)
+    {
+        string path = Temp.Sub(name);
+        WriteTone(path, WavFormat.Pcm(2, 48000, 16), 3 * WavReader.DefaultBufferBytes / 4);
+        return path;
+    }
+
+    private async Task AssertStoreAsBeforeAsync(SampleStore store, SampleSequence before, string path)
+    {
+        Assert.Equal([before], store.Sequences);
+        Assert.Throws<AudioException>(() => store.GetSequence("take.1"));
+        // The names are free again and the store goes on working: the same file imports whole.
+        var again = await WavImport.ImportAsync(store, path, "take");
+        Assert.Equal(3 * WavReader.DefaultBufferBytes / 4, again.Sequences[1].Length);
+    }
+
+    [Fact]
+    public async Task An_import_cancelled_part_way_removes_what_it_made()
+    {
+        var store = await OpenStoreAsync();
+        var before = await FilledAsync(store, "before", Tone(3000));
+        string path = ThreeBlockFile("take.wav");
+        using var cancel = new CancellationTokenSource();
+        var progress = new AfterFirstBlock(cancel.Cancel);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WavImport.ImportAsync(store, path, "take", progress, cancel.Token));
+        Assert.Equal(WavReader.DefaultBufferBytes / 4, progress.Reported);
+        await AssertStoreAsBeforeAsync(store, before, path);
+    }
+
+    [Fact]
+    public async Task An_import_whose_file_shrinks_part_way_fails_as_truncated_and_removes_what_it_made()
+    {
+        var store = await OpenStoreAsync();
+        var before = await FilledAsync(store, "before", Tone(3000));
+        string path = ThreeBlockFile("take.wav");
+        var original = File.ReadAllBytes(path);
+        var progress = new AfterFirstBlock(() =>
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Write);
+            file.SetLength(44 + WavReader.DefaultBufferBytes + 1000);
+        });
+
+        var e = await Assert.ThrowsAsync<WavFormatException>(() => WavImport.ImportAsync(store, path, "take", progress));
+        Assert.Equal(WavError.DataTruncated, e.Error);
+        File.WriteAllBytes(path, original);
+        await AssertStoreAsBeforeAsync(store, before, path);
+    }
+
+    [Fact]
+    public async Task A_store_reopened_after_a_failed_import_does_not_list_its_sequences()
+    {
+        string path = ThreeBlockFile("take.wav");
+        var store = await SampleStore.OpenAsync(Sys, Temp.Sub("reopened"));
+        await FilledAsync(store, "kept", Tone(2000));
+        using (var cancel = new CancellationTokenSource())
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WavImport.ImportAsync(store, path, "take", new AfterFirstBlock(cancel.Cancel), cancel.Token));
+        await store.DisposeAsync();
+
+        var reopened = await OpenStoreAsync("reopened");
+        Assert.Equal(["kept"], reopened.Sequences.Select(s => s.Name));
+    }
+
     [Fact]
     public async Task An_edited_float_sequence_exports_as_the_model_of_its_edits()
     {
