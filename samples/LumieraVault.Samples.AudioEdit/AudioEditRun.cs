@@ -57,7 +57,7 @@ internal sealed class AudioEditRun(ActorSystem system, IHostApplicationLifetime 
     private async Task<bool> EditAsync(SampleStore store, string source, string output, CancellationToken stopping)
     {
         var clock = Stopwatch.StartNew();
-        var imported = await WavImport.ImportAsync(store, source, "take", stopping);
+        var imported = await WavImport.ImportAsync(store, source, "take", cancellationToken: stopping);
         var channels = imported.Sequences;
         int rate = imported.Format.SampleRate;
         long length = channels[0].Length;
