@@ -32,9 +32,10 @@ public sealed class SampleSequence
     private long _unpublishedFrom = -1, _unpublishedTo;
     private readonly List<Run> _unpublished = new();
 
-    internal SampleSequence(SampleStore store, int id, string name, SampleFormat format)
+    internal SampleSequence(SampleStore store, int id, string name, SampleFormat format, int sampleRate)
     {
         Store = store;
+        SampleRate = sampleRate;
         Id = id;
         Name = name;
         Format = format;
@@ -54,6 +55,9 @@ public sealed class SampleSequence
 
     /// <summary>The format of the sequence's blocks; pastes need sources of the same format.</summary>
     public SampleFormat Format { get; }
+
+    /// <summary>Samples per second, as given when the sequence was made (kept, not used by the store).</summary>
+    public int SampleRate { get; }
 
     /// <summary>Samples in the sequence now (appended samples count once their block is sealed).</summary>
     public long Length => _state.Length;

@@ -76,13 +76,14 @@ public sealed class SampleStore : IAsyncDisposable
 
     /// <summary>
     /// Opens the store in <paramref name="folder"/> (made if missing), reading its manifest if it has one and
-    /// registering its block-group files with the vault of <paramref name="system"/>.
+    /// registering its block-group files with the vault of <paramref name="system"/>. The settings come from the
+    /// <c>lumiera.audio</c> section of the system's configuration unless <paramref name="settings"/> gives them.
     /// </summary>
-    public static async Task<SampleStore> OpenAsync(ActorSystem system, string folder)
+    public static async Task<SampleStore> OpenAsync(ActorSystem system, string folder, AudioSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        var settings = AudioSettings.From(system.Settings.Config);
+        settings = (settings ?? AudioSettings.From(system.Settings.Config)).Validated();
         string full = Path.GetFullPath(folder);
         try
         {
@@ -119,17 +120,21 @@ public sealed class SampleStore : IAsyncDisposable
         return store;
     }
 
-    /// <summary>Makes an empty sequence; names are unique in a store.</summary>
-    public SampleSequence CreateSequence(string name, SampleFormat format = SampleFormat.Float32)
+    /// <summary>
+    /// Makes an empty sequence; names are unique in a store. <paramref name="sampleRate"/> is kept with it (in the
+    /// manifest too) for those who play or export it; the store itself counts samples, not time.
+    /// </summary>
+    public SampleSequence CreateSequence(string name, SampleFormat format = SampleFormat.Float32, int sampleRate = 48_000)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         format.Check();
+        if (sampleRate <= 0) throw new AudioException(AudioError.InvalidArgument, $"A sample rate must be positive (was {sampleRate}).");
         ThrowIfClosed();
         lock (_gate)
         {
             if (_sequences.Any(s => s.Name == name && !s.IsRemoved))
                 throw new AudioException(AudioError.SequenceExists, $"The store in '{Folder}' has a sequence named '{name}' already.");
-            var sequence = new SampleSequence(this, _sequences.Length, name, format);
+            var sequence = new SampleSequence(this, _sequences.Length, name, format, sampleRate);
             _sequences = [.. _sequences, sequence];
             return sequence;
         }
@@ -216,12 +221,12 @@ public sealed class SampleStore : IAsyncDisposable
         if (_closed) throw new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed.");
     }
 
-    internal SampleSequence Restore(int id, string name, SampleFormat format)
+    internal SampleSequence Restore(int id, string name, SampleFormat format, int sampleRate)
     {
         lock (_gate)
         {
             if (id != _sequences.Length) throw new AudioException(AudioError.CorruptManifest, $"The manifest of '{Folder}' lists sequence #{id} out of order.");
-            var sequence = new SampleSequence(this, id, name, format);
+            var sequence = new SampleSequence(this, id, name, format, sampleRate);
             _sequences = [.. _sequences, sequence];
             return sequence;
         }

@@ -20,7 +20,7 @@ internal sealed class Manifest
 
     public sealed record Group(int Number, SampleFormat Format, int Sealed, SampleSummary[] Fine);
 
-    private sealed record Sequence(int Id, string Name, SampleFormat Format, bool Removed, int[] Entries, RunData[] Runs);
+    private sealed record Sequence(int Id, string Name, SampleFormat Format, int SampleRate, bool Removed, int[] Entries, RunData[] Runs);
 
     private sealed record RunData(int Owner, long SourceStart, long Length, float Gain, Ramp[]? Ramps);
 
@@ -77,6 +77,7 @@ internal sealed class Manifest
                 w.Write(s.Id);
                 w.Write(s.Name);
                 w.Write((byte)s.Format);
+                w.Write(s.SampleRate);
                 w.Write(s.IsRemoved);
                 w.Write(entries.LongLength);
                 w.Write(MemoryMarshal.AsBytes(entries.AsSpan()));
@@ -149,6 +150,8 @@ internal sealed class Manifest
                 int id = r.ReadInt32();
                 string name = r.ReadString();
                 var format = ReadFormat(r, path);
+                int sampleRate = r.ReadInt32();
+                if (sampleRate <= 0) throw Corrupt(path, $"sequence '{name}' has sample rate {sampleRate}");
                 bool removed = r.ReadBoolean();
                 long entryCount = r.ReadInt64();
                 if (entryCount < 0 || entryCount > int.MaxValue) throw Corrupt(path, $"sequence '{name}' has {entryCount} entries");
@@ -166,7 +169,7 @@ internal sealed class Manifest
                     for (int q = 0; q < rampCount; q++) ramps![q] = new Ramp(r.ReadInt64(), r.ReadInt64(), r.ReadSingle(), r.ReadSingle());
                     runs[k] = new RunData(owner, sourceStart, length, gain, ramps);
                 }
-                sequences.Add(new Sequence(id, name, format, removed, entries, runs));
+                sequences.Add(new Sequence(id, name, format, sampleRate, removed, entries, runs));
             }
             return new Manifest(groups, sequences);
         }
@@ -180,7 +183,7 @@ internal sealed class Manifest
     public void RestoreSequences(SampleStore store)
     {
         string path = Path.Combine(store.Folder, "store.manifest");
-        var made = _sequences.Select(s => store.Restore(s.Id, s.Name, s.Format)).ToArray();
+        var made = _sequences.Select(s => store.Restore(s.Id, s.Name, s.Format, s.SampleRate)).ToArray();
         for (int i = 0; i < _sequences.Count; i++)
         {
             var data = _sequences[i];
