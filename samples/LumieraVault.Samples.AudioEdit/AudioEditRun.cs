@@ -107,8 +107,8 @@ internal sealed class AudioEditRun(ActorSystem system, IHostApplicationLifetime 
         log.LogInformation("Redid them: {Length} samples a channel, {Verdict}", channels[0].Length, redone == edited ? "the same samples as before the undo" : "OTHER samples than before the undo");
 
         clock.Restart();
-        var format = WavExport.DefaultFormat(channels, rate);
-        long frames = await WavExport.ExportAsync(channels, output, rate, format, stopping);
+        var format = WavExport.DefaultFormat(channels);
+        long frames = await WavExport.ExportAsync(channels, output, format, stopping);
         log.LogInformation("Exported {Frames} frames ({Format}) to {Path} in {Ms} ms", frames, format, output, clock.ElapsedMilliseconds);
         bool exportGood = ExportMatches(walker, channels, output);
         log.LogInformation("Read the export back: {Verdict}", exportGood

@@ -4,7 +4,7 @@ namespace LumieraVault.Audio.Wav;
 
 /// <summary>What an import made: one sequence per channel, in channel order, and the file's format.</summary>
 /// <param name="Sequences">The new sequences, channel 0 first.</param>
-/// <param name="Format">The WAV file's format (its sample rate is not kept by the store: keep it with the sequences).</param>
+/// <param name="Format">The WAV file's format (the sequences keep its sample rate).</param>
 /// <param name="Frames">Frames imported: every sequence is this long.</param>
 /// <param name="Elapsed">How long the import took.</param>
 public sealed record WavImportResult(IReadOnlyList<SampleSequence> Sequences, WavFormat Format, long Frames, TimeSpan Elapsed);
@@ -61,7 +61,7 @@ public static class WavImport
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-        var sequences = names.Select(n => store.CreateSequence(n, format)).ToArray();
+        var sequences = names.Select(n => store.CreateSequence(n, format, wav.SampleRate)).ToArray();
         int channels = sequences.Length;
         try
         {

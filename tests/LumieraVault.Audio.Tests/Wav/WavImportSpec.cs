@@ -47,6 +47,7 @@ public sealed class WavImportSpec : AudioSpec
         {
             var s = result.Sequences[c];
             Assert.Equal(expected, s.Format);
+            Assert.Equal(44100, s.SampleRate);
             AssertSamples(decoded[c], RenderAll(walker, s));
             var summary = walker.Summarize(s, 0, s.Length);
             Assert.Equal(decoded[c].Min(), summary.Min);
@@ -226,7 +227,7 @@ public sealed class WavImportSpec : AudioSpec
         Array.Clear(model, 5000, 20);
 
         string path = Temp.Sub("out.wav");
-        Assert.Equal(model.Length, await WavExport.ExportAsync([s], path, 48000));
+        Assert.Equal(model.Length, await WavExport.ExportAsync([s], path));
         using var reader = WavReader.Open(path);
         Assert.Equal(WavFormat.Float32(1, 48000), reader.Format);
         var back = new float[reader.FrameCount];
@@ -254,7 +255,7 @@ public sealed class WavImportSpec : AudioSpec
         }
 
         string output = Temp.Sub("edited.wav");
-        await WavExport.ExportAsync(stereo, output, 8000);
+        await WavExport.ExportAsync(stereo, output);
         using var reader = WavReader.Open(output);
         Assert.Equal(WavFormat.Pcm(2, 8000, 16), reader.Format);
         Assert.Equal(frames - 1000 + 10, reader.FrameCount);
@@ -275,7 +276,7 @@ public sealed class WavImportSpec : AudioSpec
         var a = await FilledAsync(store, "a", Tone(1500));
         var b = await FilledAsync(store, "b", Tone(600, seed: 4));
         string path = Temp.Sub("ab.wav");
-        await WavExport.ExportAsync([a, b], path, 8000, WavFormat.Pcm(2, 8000, 24));
+        await WavExport.ExportAsync([a, b], path, WavFormat.Pcm(2, 8000, 24));
         using var reader = WavReader.Open(path);
         var back = new[] { new float[1500], new float[1500] };
         Assert.Equal(1500, reader.Read(back, 0, 1500));
@@ -289,21 +290,25 @@ public sealed class WavImportSpec : AudioSpec
         var store = await OpenStoreAsync();
         var s = await FilledAsync(store, "s", Tone(5000));
         string path = Temp.Write("keep.wav", [1, 2, 3]);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WavExport.ExportAsync([s], path, 8000, cancellationToken: new CancellationToken(true)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WavExport.ExportAsync([s], path, cancellationToken: new CancellationToken(true)));
         Assert.Equal([1, 2, 3], File.ReadAllBytes(path));
         Assert.Equal(["keep.wav"], Directory.GetFiles(Temp.Path, "*.wav*").Concat(Directory.GetFiles(Temp.Path, ".*")).Select(Path.GetFileName));
 
         string missing = Path.Combine(Temp.Path, "no-folder", "out.wav");
-        var e = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => WavExport.ExportAsync([s], missing, 8000));
+        var e = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => WavExport.ExportAsync([s], missing));
         Assert.Contains("no-folder", e.Message);
     }
 
     [Fact]
-    public async Task An_export_refuses_a_format_whose_channels_do_not_match()
+    public async Task An_export_refuses_a_format_whose_channels_do_not_match_and_mixed_rates_without_a_format()
     {
         var store = await OpenStoreAsync();
         var s = await FilledAsync(store, "s", Tone(10));
-        await Assert.ThrowsAsync<ArgumentException>(() => WavExport.ExportAsync([s], Temp.Sub("x.wav"), 8000, WavFormat.Pcm(2, 8000, 16)));
-        await Assert.ThrowsAsync<ArgumentException>(() => WavExport.ExportAsync([], Temp.Sub("x.wav"), 8000));
+        await Assert.ThrowsAsync<ArgumentException>(() => WavExport.ExportAsync([s], Temp.Sub("x.wav"), WavFormat.Pcm(2, 8000, 16)));
+        await Assert.ThrowsAsync<ArgumentException>(() => WavExport.ExportAsync([], Temp.Sub("x.wav")));
+        var other = store.CreateSequence("other", SampleFormat.Float32, 44100);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => WavExport.ExportAsync([s, other], Temp.Sub("x.wav")));
+        Assert.Contains("sample rates", e.Message);
+        await WavExport.ExportAsync([s, other], Temp.Sub("x.wav"), WavFormat.Float32(2, 44100));
     }
 }
