@@ -10,6 +10,7 @@ var parts = new (string Name, Func<IEnumerable<string>> Run)[]
     ("vault", VaultQuick.Run),
     ("render-cache", RenderCacheQuick.Run),
     ("audio", AudioQuick.Run),
+    ("audio-wav", WavImportQuick.Run),
 };
 
 if (args.Length > 0 && args[0] == "--quick")

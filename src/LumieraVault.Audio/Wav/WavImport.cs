@@ -1,0 +1,121 @@
+using System.Diagnostics;
+
+namespace LumieraVault.Audio.Wav;
+
+/// <summary>What an import made: one sequence per channel, in channel order, and the file's format.</summary>
+/// <param name="Sequences">The new sequences, channel 0 first.</param>
+/// <param name="Format">The WAV file's format (the sequences keep its sample rate).</param>
+/// <param name="Frames">Frames imported: every sequence is this long.</param>
+/// <param name="Elapsed">How long the import took.</param>
+public sealed record WavImportResult(IReadOnlyList<SampleSequence> Sequences, WavFormat Format, long Frames, TimeSpan Elapsed);
+
+/// <summary>Reads a WAV file into a sample store, streaming block by block: one new sequence per channel.</summary>
+public static class WavImport
+{
+    /// <summary>The store format that keeps a WAV file's samples: <see cref="SampleFormat.Int16"/> for 16-bit PCM, else <see cref="SampleFormat.Float32"/>.</summary>
+    public static SampleFormat StoreFormat(WavFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        return format.IsInt16 ? SampleFormat.Int16 : SampleFormat.Float32;
+    }
+
+    /// <summary>The names an import gives the sequences of a file of <paramref name="channels"/> channels: the name itself for mono, else <c>name.1</c>, <c>name.2</c>, ...</summary>
+    public static IReadOnlyList<string> SequenceNames(string name, int channels)
+        => channels == 1 ? [name] : Enumerable.Range(1, channels).Select(c => $"{name}.{c}").ToArray();
+
+    /// <summary>
+    /// Imports the WAV file at <paramref name="path"/> into new sequences of <paramref name="store"/> named after
+    /// <paramref name="name"/> (default: the file's name without extension; see <see cref="SequenceNames"/>).
+    /// 16-bit PCM goes into <see cref="SampleFormat.Int16"/> sequences without loss, everything else into
+    /// <see cref="SampleFormat.Float32"/> ones (24-bit exactly; 32-bit PCM rounded to float's 24-bit precision).
+    /// The file is checked whole before anything is made: a file that is not WAV, has a bad or unsupported header,
+    /// or is shorter than its header says fails with a <see cref="WavFormatException"/>, and names already taken
+    /// fail with <see cref="AudioError.SequenceExists"/>, with the store untouched. A failure part-way (the file
+    /// shrinks or cannot be read, the store cannot write, <paramref name="cancellationToken"/> is cancelled)
+    /// removes the sequences made so far (<see cref="SampleStore.RemoveSequenceAsync"/>): the store lists what it
+    /// listed before, and the blocks sealed for them stay unused in their groups.
+    /// </summary>
+    /// <param name="store">The store to import into.</param>
+    /// <param name="path">The WAV file.</param>
+    /// <param name="name">The sequences' name (see <see cref="SequenceNames"/>); default the file's name without extension.</param>
+    /// <param name="progress">Told the frames imported so far after every block, on the importing thread.</param>
+    /// <param name="cancellationToken">Stops the import between blocks.</param>
+    /// <exception cref="WavFormatException">The file is not a WAV file this codec reads, or its data is cut short.</exception>
+    /// <exception cref="AudioException">A sequence name is taken, the store is closed, or writing blocks failed.</exception>
+    /// <exception cref="FileNotFoundException">There is no such file (the message names it).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static async Task<WavImportResult> ImportAsync(SampleStore store, string path, string? name = null,
+        IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var clock = Stopwatch.StartNew();
+        using var reader = WavReader.Open(path);
+        var wav = reader.Format;
+        var format = StoreFormat(wav);
+        var names = SequenceNames(string.IsNullOrEmpty(name) ? Path.GetFileNameWithoutExtension(path) : name, wav.Channels);
+        foreach (string n in names)
+        {
+            if (store.Sequences.Any(s => s.Name == n))
+                throw new AudioException(AudioError.SequenceExists, $"Cannot import '{path}': the store in '{store.Folder}' has a sequence named '{n}' already.");
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var sequences = names.Select(n => store.CreateSequence(n, format, wav.SampleRate)).ToArray();
+        int channels = sequences.Length;
+        try
+        {
+            // One buffer per channel, reused for every block: the store copies on append. 16-bit samples stay int16.
+            var shorts = format == SampleFormat.Int16 ? Buffers<short>(channels, reader.MaxBlockFrames) : null;
+            var floats = shorts is null ? Buffers<float>(channels, reader.MaxBlockFrames) : null;
+            while (reader.ReadBlock() is var frames and > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                for (int c = 0; c < channels; c++)
+                {
+                    if (shorts is not null)
+                    {
+                        reader.GetChannel(c, shorts[c]);
+                        await sequences[c].AppendAsync(shorts[c].AsMemory(0, frames), cancellationToken);
+                    }
+                    else
+                    {
+                        reader.GetChannel(c, floats![c]);
+                        await sequences[c].AppendAsync(floats[c].AsMemory(0, frames), cancellationToken);
+                    }
+                }
+                progress?.Report(reader.Position);
+            }
+            foreach (var s in sequences) await s.FinishAppendAsync();
+        }
+        catch
+        {
+            await AbandonAsync(store, sequences);
+            throw;
+        }
+        return new WavImportResult(sequences, wav, reader.FrameCount, clock.Elapsed);
+    }
+
+    private static T[][] Buffers<T>(int channels, int frames)
+    {
+        var buffers = new T[channels][];
+        for (int c = 0; c < channels; c++) buffers[c] = GC.AllocateUninitializedArray<T>(frames);
+        return buffers;
+    }
+
+    /// <summary>After a failure part-way: removes the sequences, which gives their block groups back to the store.</summary>
+    private static async Task AbandonAsync(SampleStore store, SampleSequence[] sequences)
+    {
+        foreach (var s in sequences)
+        {
+            try
+            {
+                await store.RemoveSequenceAsync(s);
+            }
+            catch (AudioException)
+            {
+                // The failure that brought us here is the one to report (a closed store, say).
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Configuration;
+using LumieraVault.Audio;
+using LumieraVault.Audio.Wav;
+
+namespace LumieraVault.Benchmarks;
+
+/// <summary>
+/// WAV import beside a plain sequential read of the same file, in the same run: the import's goal is disk speed.
+/// The file (16-bit stereo at 48 kHz) is written first, so both sides read it from the page cache; the import
+/// decodes, deinterleaves, seals 2 KiB blocks into mapped block groups and summarizes them. Rounds alternate
+/// which side goes first; the figures are medians over the rounds.
+/// </summary>
+internal static class WavImportQuick
+{
+    private const long FileBytes = 128L << 20;
+    private const int Rounds = 5;
+
+    private const string Config = """
+        lumiera.vault {
+          map-cache {
+            budget = 1 GiB
+            window-size = 1 MiB
+          }
+        }
+        akka.loglevel = WARNING
+        akka.stdout-loglevel = WARNING
+        """;
+
+    public static IEnumerable<string> Run()
+    {
+        string folder = Directory.CreateTempSubdirectory("lumiera-wav-bench-").FullName;
+        try
+        {
+            string wav = Path.Combine(folder, "stereo16.wav");
+            WriteFile(wav);
+            long bytes = new FileInfo(wav).Length;
+            using var system = ActorSystem.Create("bench-wav", ConfigurationFactory.ParseString(Config));
+
+            // One of each first, so the JIT has settled and the file is in the page cache.
+            ReadFile(wav);
+            Import(system, folder, wav, "warm");
+            double decode = Enumerable.Range(0, 3).Min(_ => Decode(wav));
+            var importSeconds = new double[Rounds];
+            var ratios = new double[Rounds];
+            var readSeconds = new double[Rounds];
+            for (int round = 0; round < Rounds; round++)
+            {
+                double read, import;
+                if (round % 2 == 0)
+                {
+                    read = ReadFile(wav);
+                    import = Import(system, folder, wav, $"r{round}");
+                }
+                else
+                {
+                    import = Import(system, folder, wav, $"r{round}");
+                    read = ReadFile(wav);
+                }
+                importSeconds[round] = import;
+                readSeconds[round] = read;
+                ratios[round] = read / import;
+            }
+            double mbps = bytes / 1e6 / QuickHarness.Median(importSeconds);
+            Console.Error.WriteLine(
+                $"  wav-import: {bytes >> 20} MiB 16-bit stereo, {Rounds} rounds; import median {QuickHarness.Median(importSeconds) * 1000:F0} ms " +
+                $"({mbps:F0} MB/s), plain read median {QuickHarness.Median(readSeconds) * 1000:F0} ms ({bytes / 1e6 / QuickHarness.Median(readSeconds):F0} MB/s); " +
+                $"round ratios {ratios.Min():F3}..{ratios.Max():F3}; decoding alone (read, deinterleave to int16) {bytes / 1e6 / decode:F0} MB/s");
+            return [$"mbps wav-import {mbps:F0}", $"ratio wav-import/read-file {QuickHarness.Median(ratios):F3}"];
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>A 16-bit stereo WAV of a pattern that is not silence, so nothing downstream can take a shortcut.</summary>
+    private static void WriteFile(string path)
+    {
+        var format = WavFormat.Pcm(2, 48_000, 16);
+        using var writer = WavWriter.Create(path, format);
+        var left = new short[writer.MaxBlockFrames];
+        var right = new short[writer.MaxBlockFrames];
+        for (int i = 0; i < left.Length; i++)
+        {
+            left[i] = (short)(i * 37);
+            right[i] = (short)(i * -53);
+        }
+        for (long frames = FileBytes / format.BlockAlign; frames > 0;)
+        {
+            int n = (int)Math.Min(frames, left.Length);
+            writer.BeginBlock(n);
+            writer.PutChannel(0, left.AsSpan(0, n));
+            writer.PutChannel(1, right.AsSpan(0, n));
+            writer.EndBlock();
+            frames -= n;
+        }
+    }
+
+    /// <summary>The baseline: the whole file in 1 MiB reads, as the reader reads it, with nothing done to the bytes but a fold.</summary>
+    private static double ReadFile(string path)
+    {
+        var buffer = new byte[WavReader.DefaultBufferBytes];
+        var clock = Stopwatch.StartNew();
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan))
+        {
+            int n;
+            while ((n = stream.Read(buffer)) > 0) QuickHarness.Sink ^= buffer[n - 1];
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The reader's share of an import: read and deinterleave every block, store nothing.</summary>
+    private static double Decode(string path)
+    {
+        var clock = Stopwatch.StartNew();
+        using var reader = WavReader.Open(path);
+        var left = new short[reader.MaxBlockFrames];
+        var right = new short[reader.MaxBlockFrames];
+        while (reader.ReadBlock() > 0)
+        {
+            reader.GetChannel(0, left);
+            reader.GetChannel(1, right);
+            QuickHarness.Sink ^= (ulong)(left[0] ^ right[^1]);
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Seconds to import into a new store, up to the last block sealed; saving and removing the store are not timed.</summary>
+    private static double Import(ActorSystem system, string folder, string wav, string name)
+    {
+        string storeFolder = Path.Combine(folder, name);
+        var store = SampleStore.OpenAsync(system, storeFolder).GetAwaiter().GetResult();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var result = WavImport.ImportAsync(store, wav).GetAwaiter().GetResult();
+            double seconds = clock.Elapsed.TotalSeconds;
+            QuickHarness.Sink ^= (ulong)result.Frames;
+            return seconds;
+        }
+        finally
+        {
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            Directory.Delete(storeFolder, recursive: true);
+        }
+    }
+}
