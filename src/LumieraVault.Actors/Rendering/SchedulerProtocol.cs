@@ -1,0 +1,28 @@
+using LumieraVault.Frames;
+
+namespace LumieraVault.Rendering;
+
+/// <summary>The scheduler actor's messages besides <see cref="PendingFrame"/> (a request is its own message).</summary>
+internal static class SchedulerProtocol
+{
+    /// <summary>Render a frame nobody waits for yet (prefetch), at the given deadline and rank.</summary>
+    public sealed record Prefetch(RenderNode Node, long Time, FrameKey Key, DateTimeOffset? Deadline, int Rank, RenderGroup Group);
+
+    /// <summary>Answer every waiting request of the group "dropped" and forget its queued work.</summary>
+    public sealed record Supersede(RenderGroup Group);
+
+    /// <summary>A worker ran a batch: the frames (default where a frame has none), or what went wrong.</summary>
+    public sealed record Finished(RenderJob Leader, Frame[] Frames, Exception? Error, TimeSpan RenderTime, int Rendered);
+
+    /// <summary>The batch led by <paramref name="Leader"/> ran past the time limit.</summary>
+    public sealed record TimeLimitReached(RenderJob Leader);
+
+    /// <summary>The earliest deadline of a droppable request in the queue has come.</summary>
+    public sealed class DeadlineReached
+    {
+        public static readonly DeadlineReached Instance = new();
+    }
+
+    /// <summary>Asks for a statistics snapshot.</summary>
+    public sealed record GetStatistics(TaskCompletionSource<Statistics.SchedulerStatistics> Reply);
+}
