@@ -9,7 +9,7 @@ namespace LumieraVault.Rendering;
 /// The client facade of rendering: register renderers, then ask for frames by renderer and time. Thread-safe; one per
 /// actor system (<see cref="Get"/>). A request becomes one message to the scheduler actor, which merges identical
 /// requests, orders the work by deadline and priority and runs it on its workers; a frame already rendered comes from
-/// the render store (the render cache, or a scratch file when no cache folder is configured). Every request gets
+/// the render store (the render cache, or a scratch file when so configured). Every request gets
 /// exactly one answer: a readonly frame the caller disposes, a <see cref="VaultException"/> naming what went wrong
 /// (<see cref="VaultError.RenderFailed"/>, <see cref="VaultError.RenderTimedOut"/>, <see cref="VaultError.RenderCycle"/>,
 /// <see cref="VaultError.VaultStopped"/>, ...), or a <see cref="FrameDroppedException"/> saying why it was dropped.
@@ -169,8 +169,9 @@ public sealed class RenderService : IExtension
 
     private async Task<IRenderStore> OpenStoreAsync()
     {
-        if (Settings.CacheFolder.Length == 0) return await ScratchStore.OpenAsync(Vault, Path.GetTempPath()).ConfigureAwait(false);
-        return await RenderCacheStore.OpenAsync(_system, Settings).ConfigureAwait(false);
+        return Settings.Store == RenderStoreKind.Scratch
+            ? await ScratchStore.OpenAsync(Vault, Path.GetTempPath()).ConfigureAwait(false)
+            : await RenderCacheStore.OpenAsync(_system).ConfigureAwait(false);
     }
 
     private async Task OnTerminatedAsync()

@@ -14,11 +14,8 @@ public sealed record SchedulerSettings
     /// <summary>How long one job (or batch) may render before it is abandoned; <see cref="TimeSpan.Zero"/> for no limit.</summary>
     public required TimeSpan JobTimeout { get; init; }
 
-    /// <summary>The render cache's folder; empty for a scratch store in the temp folder that nothing survives.</summary>
-    public required string CacheFolder { get; init; }
-
-    /// <summary>Most bytes the render cache keeps on disk.</summary>
-    public required long CacheSize { get; init; }
+    /// <summary>Where rendered frames go.</summary>
+    public required RenderStoreKind Store { get; init; }
 
     /// <summary>Reads the settings from <paramref name="config"/>, falling back to the reference defaults.</summary>
     public static SchedulerSettings From(Config config)
@@ -30,14 +27,23 @@ public sealed record SchedulerSettings
         {
             Workers = workers.Equals("auto", StringComparison.OrdinalIgnoreCase) ? Environment.ProcessorCount : int.Parse(workers, CultureInfo.InvariantCulture),
             JobTimeout = timeout.Equals("off", StringComparison.OrdinalIgnoreCase) ? TimeSpan.Zero : c.GetTimeSpan("job-timeout", TimeSpan.FromSeconds(10)),
-            CacheFolder = c.GetString("cache-folder", ""),
-            CacheSize = c.GetByteSize("cache-size") ?? (1L << 30),
+            Store = Enum.TryParse<RenderStoreKind>(c.GetString("store", "render-cache").Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var store)
+                ? store
+                : throw new ArgumentException($"lumiera.vault.scheduler.store must be render-cache or scratch (was '{c.GetString("store")}')."),
         };
         if (settings.Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers), settings.Workers, "lumiera.vault.scheduler.workers must be at least 1 (or auto).");
         if (settings.JobTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(JobTimeout), settings.JobTimeout, "lumiera.vault.scheduler.job-timeout cannot be negative (off for no limit).");
-        if (settings.CacheSize < 1) throw new ArgumentOutOfRangeException(nameof(CacheSize), settings.CacheSize, "lumiera.vault.scheduler.cache-size must be positive.");
         return settings;
     }
+}
+
+/// <summary>Where the scheduler keeps rendered frames.</summary>
+public enum RenderStoreKind
+{
+    /// <summary>The render cache of <c>lumiera.vault.render-cache</c>: checked frames that survive a restart.</summary>
+    RenderCache,
+    /// <summary>A scratch file in the temp folder, indexed in memory, never evicted, removed at shutdown: nothing survives.</summary>
+    Scratch,
 }
 
 /// <summary>
@@ -52,11 +58,8 @@ public sealed class SchedulerOptions
     /// <summary>The time limit of one job (<c>scheduler.job-timeout</c>); <see cref="TimeSpan.Zero"/> for none.</summary>
     public TimeSpan? JobTimeout { get; set; }
 
-    /// <summary>The render cache's folder (<c>scheduler.cache-folder</c>).</summary>
-    public string? CacheFolder { get; set; }
-
-    /// <summary>Most bytes the render cache keeps (<c>scheduler.cache-size</c>).</summary>
-    public long? CacheSize { get; set; }
+    /// <summary>Where rendered frames go (<c>scheduler.store</c>); the render cache's own settings are <c>lumiera.vault.render-cache</c>.</summary>
+    public RenderStoreKind? Store { get; set; }
 
     /// <summary>Renderers registered when the actor system starts.</summary>
     public IList<IRenderer> Renderers { get; } = new List<IRenderer>();
@@ -71,8 +74,7 @@ public sealed class SchedulerOptions
         }
         Add("workers", Workers?.ToString(CultureInfo.InvariantCulture));
         Add("job-timeout", JobTimeout is { } t ? (t == TimeSpan.Zero ? "off" : ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms") : null);
-        Add("cache-folder", CacheFolder is { } f ? "\"" + f.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"" : null);
-        Add("cache-size", CacheSize?.ToString(CultureInfo.InvariantCulture));
+        Add("store", Store switch { RenderStoreKind.Scratch => "scratch", RenderStoreKind.RenderCache => "render-cache", _ => null });
         return sb.ToString();
     }
 }

@@ -11,13 +11,26 @@ namespace LumieraVault.Tests.Rendering;
 /// </summary>
 public abstract class SchedulerSpecBase : TestKit, IDisposable
 {
-    protected readonly TempFolder Temp = new();
+    protected readonly TempFolder Temp;
 
     protected SchedulerSpecBase(int workers = 1, string timeout = "2s", string extra = "", string? name = null)
-        : base(VaultProbe.Config("16 MiB", "256 KiB",
-            VaultProbe.VirtualTime + $"lumiera.vault.scheduler {{ workers = {workers}\n job-timeout = {timeout} }}\n" + extra), name)
+        : this(new TempFolder(), workers, timeout, extra, name)
     {
     }
+
+    private SchedulerSpecBase(TempFolder temp, int workers, string timeout, string extra, string? name)
+        : base(Config(temp, workers, timeout, extra), name)
+    {
+        Temp = temp;
+    }
+
+    /// <summary>A vault, a scheduler with <paramref name="workers"/> workers on virtual time, and a render cache in the spec's temp folder.</summary>
+    protected static string Config(TempFolder temp, int workers = 1, string timeout = "2s", string extra = "")
+        => VaultProbe.Config("16 MiB", "256 KiB",
+            VaultProbe.VirtualTime
+            + $"lumiera.vault.scheduler {{ workers = {workers}\n job-timeout = {timeout} }}\n"
+            + $"lumiera.vault.render-cache {{ folder = \"{temp.File("render-cache")}\"\n segment-bytes = 4 MiB }}\n"
+            + extra);
 
     protected RenderService Render => RenderService.Get(Sys);
 
