@@ -46,6 +46,7 @@ internal sealed class SchedulerActor : ReceiveActor
         Receive<DeadlineReached>(_ => OnDeadline());
         Receive<Prefetch>(OnPrefetch);
         Receive<Supersede>(OnSupersede);
+        Receive<Fault>(m => throw new InvalidOperationException(m.Why));
         Receive<GetStatistics>(m => m.Reply.TrySetResult(_metrics.Snapshot(_s.Queue.Count, _s.Busy, _service)));
     }
 
@@ -486,7 +487,7 @@ internal sealed class SchedulerActor : ReceiveActor
     protected override void PreRestart(Exception reason, object message)
     {
         // The state outlives the restart; only the message that failed is answered, and the children are kept.
-        _log.Error(reason, "Scheduler failed on {0}; restarting with its queue kept", message.GetType().Name);
+        _log.Warning("Scheduler failed on {0}; restarting with its queue kept", message.GetType().Name);
         if (message is PendingFrame p)
         {
             foreach (var job in _s.Jobs.Values) job.Requesters.Remove(p);

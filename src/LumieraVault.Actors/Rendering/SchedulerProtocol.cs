@@ -23,6 +23,9 @@ internal static class SchedulerProtocol
         public static readonly DeadlineReached Instance = new();
     }
 
+    /// <summary>Makes the scheduler throw (fault injection: the specs of supervision use it).</summary>
+    public sealed record Fault(string Why);
+
     /// <summary>Asks for a statistics snapshot.</summary>
     public sealed record GetStatistics(TaskCompletionSource<Statistics.SchedulerStatistics> Reply);
 }

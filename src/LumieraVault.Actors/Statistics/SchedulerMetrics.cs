@@ -38,14 +38,14 @@ public sealed class SchedulerMetrics : IDisposable
         _meter.CreateObservableCounter("lumiera.vault.render.jobs.failed", () => new Measurement<long>(Failed.Value, tags), "{job}", "jobs whose renderer or store failed, and dependency cycles refused");
         _meter.CreateObservableCounter("lumiera.vault.render.jobs.timedout", () => new Measurement<long>(TimedOut.Value, tags), "{job}", "jobs abandoned at the job time limit");
         _meter.CreateObservableUpDownCounter("lumiera.vault.render.queue.length", () => new Measurement<long>(QueueLength.Value, tags), "{job}", "render jobs waiting for a worker");
-        Ready = _meter.CreateHistogram<double>("lumiera.vault.render.ready.duration", "us", "time from a render request to its frame", tags);
-        _renderTime = _meter.CreateHistogram<double>("lumiera.vault.render.duration", "ms", "time a renderer took per frame (tag renderer)", tags);
+        Ready = _meter.CreateHistogram<double>("lumiera.vault.render.ready.duration", "us", "time from a render request to its frame");
+        _renderTime = _meter.CreateHistogram<double>("lumiera.vault.render.duration", "ms", "time a renderer took per frame (tag renderer)");
     }
 
     internal void ReadyTime(long requestedAt)
     {
         double us = Stopwatch.GetElapsedTime(requestedAt).TotalMicroseconds;
-        Ready.Record(us);
+        Ready.Record(us, _vault);
         ReadySamples.Add(us);
     }
 
