@@ -30,6 +30,12 @@ internal sealed class SchedulerActor : ReceiveActor
     /// <summary>How far into the queue the check for higher-priority work at risk looks.</summary>
     private const int ProtectLookahead = 64;
 
+    /// <summary>
+    /// Render times of spare a higher-priority job keeps before lower-priority work must yield to it: room for a renderer
+    /// that takes longer than its recent average, and for the pauses of a busy machine.
+    /// </summary>
+    private const int GuardRenders = 3;
+
     private readonly RenderService _service;
     private readonly SchedulerState _s;
     private readonly SchedulerMetrics _metrics;
@@ -192,35 +198,50 @@ internal sealed class SchedulerActor : ReceiveActor
             _metrics.Dropped.Increment();
             return true;
         }
-        int before = job.Requesters.Count;
+        if (!AnyLate(job, ready)) return false;
         Raise(job, () => job.Requesters.RemoveAll(r =>
         {
-            if (!r.Droppable || !r.HasDeadline || r.Deadline >= ready) return false;
+            if (!Late(r, ready)) return false;
             Drop(job, r, now > r.Deadline ? "its deadline passed before it could start" : "it could not be ready by its deadline");
             return true;
         }));
-        if (job.Requesters.Count == before) return false;
         if (job.Requesters.Count == 0 && !job.Background) Remove(job);
         return true;
     }
 
+    private static bool Late(PendingFrame r, DateTimeOffset ready) => r.Droppable && r.HasDeadline && r.Deadline < ready;
+
+    private static bool AnyLate(RenderJob job, DateTimeOffset ready)
+    {
+        foreach (var r in job.Requesters)
+        {
+            if (Late(r, ready)) return true;
+        }
+        return false;
+    }
+
     /// <summary>
-    /// Under overload a lower-priority job at the head of the queue must not make higher-priority work late: if running
-    /// it first (taking its share of the pool) would push a queued higher-priority job past its deadline, that job runs
-    /// now instead. With the renderers' recent render times as the cost; idle or lightly loaded, it never intervenes.
+    /// Under overload a lower-priority job at the head of the queue must not make higher-priority work late. Running the
+    /// head takes a worker for the head's render time; the higher-priority jobs behind it (in deadline order) then share
+    /// the pool. If any of them would then keep less than <see cref="GuardRenders"/> render times to spare before its
+    /// deadline, the earliest higher-priority job runs now instead. The costs are the renderers' recent
+    /// render times, so idle or lightly loaded it never intervenes.
     /// </summary>
     private RenderJob? Protect(RenderJob head, DateTimeOffset now)
     {
         long headCost = head.Node.Estimate.Ticks;
         if (headCost == 0 || head.Rank >= 2) return null;
-        long work = 0;
+        long before = 0;
         int seen = 0;
+        RenderJob? first = null;
         foreach (var job in _s.Queue)
         {
             if (++seen > ProtectLookahead || job.Deadline == DateTimeOffset.MaxValue) break;
             if (job.Rank <= head.Rank) continue;
-            work += job.Node.Estimate.Ticks;
-            if (now.UtcTicks + (headCost + work) / Workers > job.Deadline.UtcTicks) return job;
+            first ??= job;
+            long cost = job.Node.Estimate.Ticks;
+            if (now.UtcTicks + headCost + before / Workers + cost * (1 + GuardRenders) > job.Deadline.UtcTicks) return first;
+            before += cost;
         }
         return null;
     }
@@ -380,7 +401,7 @@ internal sealed class SchedulerActor : ReceiveActor
         PendingFrame? last = null;
         foreach (var r in job.Requesters)
         {
-            if (r.HasDeadline && now > r.Deadline)
+            if (r.HasDeadline && (now > r.Deadline || (r.Droppable && now + _service.Settings.DeliveryMargin > r.Deadline)))
             {
                 if (r.Droppable)
                 {
