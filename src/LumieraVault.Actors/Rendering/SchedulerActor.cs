@@ -18,6 +18,11 @@ internal sealed class SchedulerState
     public long Sequence;
     public ICancelable? DeadlineTimer;
     public DateTimeOffset TimerAt = DateTimeOffset.MaxValue;
+
+    /// <summary>Leaders of running batches in the order they started: the order their time limits come in.</summary>
+    public readonly Queue<RenderJob> Running = new();
+    public bool LimitArmed;
+    public ICancelable? LimitTimer;
 }
 
 /// <summary>
@@ -48,7 +53,7 @@ internal sealed class SchedulerActor : ReceiveActor
         _metrics = service.Metrics;
         Receive<PendingFrame>(OnRequest);
         Receive<Finished>(OnFinished);
-        Receive<TimeLimitReached>(OnTimeLimit);
+        Receive<TimeLimitCheck>(_ => OnTimeLimitCheck());
         Receive<DeadlineReached>(_ => OnDeadline());
         Receive<Prefetch>(OnPrefetch);
         Receive<Supersede>(OnSupersede);
@@ -259,9 +264,12 @@ internal sealed class SchedulerActor : ReceiveActor
         leader.HoldsWorker = true;
         _s.Busy++;
         leader.Cancellation = new CancellationTokenSource();
-        var limit = _service.Settings.JobTimeout;
-        if (limit > TimeSpan.Zero)
-            leader.TimeLimit = Context.System.Scheduler.ScheduleTellOnceCancelable(limit, Self, new TimeLimitReached(leader), Self);
+        leader.StartedAt = Now;
+        if (_service.Settings.JobTimeout > TimeSpan.Zero)
+        {
+            _s.Running.Enqueue(leader);
+            if (!_s.LimitArmed) ArmTimeLimit(leader.StartedAt + _service.Settings.JobTimeout);
+        }
         RenderWorker.Start(_service, Self, batch, leader.Cancellation.Token);
     }
 
@@ -287,7 +295,6 @@ internal sealed class SchedulerActor : ReceiveActor
     private void OnFinished(Finished f)
     {
         var leader = f.Leader;
-        leader.TimeLimit?.Cancel();
         ReleaseWorker(leader);
         if (f.Rendered > 0)
         {
@@ -321,10 +328,43 @@ internal sealed class SchedulerActor : ReceiveActor
         Dispatch();
     }
 
-    private void OnTimeLimit(TimeLimitReached m)
+    /// <summary>
+    /// One timer for all time limits, armed for the batch that started first (every batch has the same limit), rather
+    /// than one per job: a timer costs more than a render that does little.
+    /// </summary>
+    private void ArmTimeLimit(DateTimeOffset at)
     {
-        var leader = m.Leader;
-        if (leader.State != JobState.Running) return;
+        _s.LimitArmed = true;
+        var delay = at - Now;
+        _s.LimitTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
+            (delay < TimeSpan.Zero ? TimeSpan.Zero : delay) + TimeSpan.FromTicks(1), Self, TimeLimitCheck.Instance, Self);
+    }
+
+    private void OnTimeLimitCheck()
+    {
+        _s.LimitArmed = false;
+        var now = Now;
+        var limit = _service.Settings.JobTimeout;
+        while (_s.Running.TryPeek(out var leader))
+        {
+            if (leader.State != JobState.Running)
+            {
+                _s.Running.Dequeue();
+                continue;
+            }
+            if (leader.StartedAt + limit > now)
+            {
+                ArmTimeLimit(leader.StartedAt + limit);
+                break;
+            }
+            _s.Running.Dequeue();
+            TimeOut(leader);
+        }
+        Dispatch();
+    }
+
+    private void TimeOut(RenderJob leader)
+    {
         _metrics.TimedOut.Increment();
         var limit = _service.Settings.JobTimeout;
         _log.Warning("Renderer '{0}' ran past the time limit of {1} on {2}; abandoned, its worker replaced", leader.Node.Id, limit, leader);
@@ -338,7 +378,6 @@ internal sealed class SchedulerActor : ReceiveActor
         // Its place in the pool goes to a new worker now; the abandoned render keeps its store slot until it returns.
         ReleaseWorker(leader);
         leader.Cancellation?.Cancel();
-        Dispatch();
     }
 
     private void OnDeadline()
@@ -529,6 +568,8 @@ internal sealed class SchedulerActor : ReceiveActor
     protected override void PostStop()
     {
         _s.DeadlineTimer?.Cancel();
+        _s.LimitTimer?.Cancel();
+        _s.Running.Clear();
         foreach (var job in _s.Jobs.Values.ToList())
         {
             job.State = JobState.Done;
