@@ -122,7 +122,7 @@ public sealed class RenderService : IExtension
 
     internal ValueTask<Frame> RequestDependency(RenderNode node, long time, RenderJob parent, CancellationToken cancellation)
     {
-        var hints = RenderNode.DependencyHints(parent.Deadline, parent.Rank);
+        var hints = parent.Hints with { Action = PlayAction.RenderDependency };
         var frame = Request(node, time, hints, RenderGroup.None, parent);
         return cancellation.CanBeCanceled && !frame.IsCompleted ? WaitOrDispose(frame.AsTask(), cancellation) : frame;
 
