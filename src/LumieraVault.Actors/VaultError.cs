@@ -33,6 +33,12 @@ public enum VaultError
     Dropped,
     /// <summary>The operating system refused an operation for another reason; the message says which.</summary>
     IoError,
+    /// <summary>A frame to be rendered depends, through its dependencies, on itself; the message names the chain's ends.</summary>
+    RenderCycle,
+    /// <summary>The renderer threw while rendering the frame (the inner exception is what it threw).</summary>
+    RenderFailed,
+    /// <summary>The renderer ran past the scheduler's per-job time limit and was abandoned.</summary>
+    RenderTimedOut,
 }
 
 /// <summary>A named failure of a vault request. <see cref="Error"/> says what went wrong; the message says what to do.</summary>

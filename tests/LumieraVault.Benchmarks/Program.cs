@@ -8,6 +8,7 @@ using LumieraVault.Benchmarks;
 var parts = new (string Name, Func<IEnumerable<string>> Run)[]
 {
     ("vault", VaultQuick.Run),
+    ("scheduler", SchedulerQuick.Run),
     ("render-cache", RenderCacheQuick.Run),
     ("audio", AudioQuick.Run),
     ("audio-wav", WavImportQuick.Run),

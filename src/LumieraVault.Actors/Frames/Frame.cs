@@ -75,6 +75,31 @@ public readonly unsafe struct Frame : IDisposable
 
     internal nint Address => Lease.Address;
 
+    /// <summary>
+    /// A readonly frame of the same bytes with a pin (or buffer) of its own, for a second holder that disposes
+    /// it on its own; false when the window is being retired (ask the vault again then).
+    /// </summary>
+    internal bool TryShare(out Frame copy)
+    {
+        var lease = Lease;
+        copy = default;
+        if (lease.Window is { } window && !window.TryPin()) return false;
+        var shared = FrameLease.Rent();
+        shared.File = lease.File;
+        shared.Window = lease.Window;
+        shared.Address = lease.Address;
+        shared.Offset = lease.Offset;
+        shared.Length = lease.Length;
+        shared.Access = FrameAccess.ReadOnly;
+        if (lease.Buffer is { } buffer)
+        {
+            shared.Buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(lease.Length);
+            buffer.AsSpan(0, lease.Length).CopyTo(shared.Buffer);
+        }
+        copy = new Frame(shared);
+        return true;
+    }
+
     private FrameLease Lease
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,6 +22,11 @@ public enum FramePriority : byte
     JustInTime,
     /// <summary>Needed as soon as possible (the frame on screen now).</summary>
     AsSoonAsPossible,
+    /// <summary>
+    /// Wanted only if there is nothing else to do (prefetch of frames that may be asked for later); below
+    /// <see cref="JustInTime"/>. A real request for the same frame raises it to its own priority.
+    /// </summary>
+    Background,
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using LumieraVault.Rendering;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LumieraVault.Hosting;
@@ -32,7 +33,28 @@ public static class AkkaHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Adds the render scheduler: its options ahead of the host's HOCON, its renderers registered at start, the actor in
+    /// the <see cref="ActorRegistry"/> as <see cref="RenderScheduler"/>. Add the vault (<c>WithLumieraVault</c>) too.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithLumieraScheduler(this AkkaConfigurationBuilder builder, SchedulerOptions options)
+    {
+        string overrides = options.ToHocon();
+        if (overrides.Length > 0) builder.AddHocon(overrides, HoconAddMode.Prepend);
+        builder.WithActors((system, registry) =>
+        {
+            var service = RenderService.Get(system);
+            foreach (var renderer in options.Renderers) service.Register(renderer);
+            registry.Register<RenderScheduler>(service.Scheduler);
+        });
+        return builder;
+    }
+
     /// <summary>Registers the client facade <see cref="Vault"/> in DI, resolved from the hosted actor system.</summary>
     public static IServiceCollection AddLumieraVaultClient(this IServiceCollection services)
         => services.AddSingleton(sp => Vault.Get(sp.GetRequiredService<ActorSystem>()));
+
+    /// <summary>Registers the render facade <see cref="RenderService"/> in DI, resolved from the hosted actor system.</summary>
+    public static IServiceCollection AddLumieraRenderClient(this IServiceCollection services)
+        => services.AddSingleton(sp => RenderService.Get(sp.GetRequiredService<ActorSystem>()));
 }

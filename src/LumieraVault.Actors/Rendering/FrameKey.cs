@@ -125,6 +125,30 @@ public sealed class FrameKeyBuilder
         return FrameKey.ReadFrom(digest);
     }
 
+    /// <summary>The bytes <c>For(node)</c> hashes first, kept by a renderer so that its keys cost one hash and no allocation.</summary>
+    internal static byte[] NodePrefix(string node)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(node);
+        var prefix = new byte[5 + utf8.Length];
+        prefix[0] = StringTag;
+        BinaryPrimitives.WriteInt32LittleEndian(prefix.AsSpan(1), utf8.Length);
+        utf8.CopyTo(prefix, 5);
+        return prefix;
+    }
+
+    /// <summary>The key <c>For(node).Time(time).Build()</c> gives, from the node's <see cref="NodePrefix"/>, in one pass.</summary>
+    internal static FrameKey KeyAt(ReadOnlySpan<byte> nodePrefix, long time)
+    {
+        // XXH128 of the bytes in one piece equals the streamed hash of the same bytes appended field by field.
+        Span<byte> bytes = nodePrefix.Length <= 247 ? stackalloc byte[nodePrefix.Length + 9] : new byte[nodePrefix.Length + 9];
+        nodePrefix.CopyTo(bytes);
+        bytes[nodePrefix.Length] = TimeTag;
+        BinaryPrimitives.WriteInt64LittleEndian(bytes[(nodePrefix.Length + 1)..], time);
+        Span<byte> digest = stackalloc byte[16];
+        XxHash128.Hash(bytes, digest);
+        return FrameKey.ReadFrom(digest);
+    }
+
     private void AddTagged(byte tag, ReadOnlySpan<byte> value)
     {
         _scratch[0] = tag;

@@ -106,5 +106,5 @@ public sealed record VaultStatistics
         _ => b.ToString(CultureInfo.InvariantCulture) + " B",
     };
 
-    private static string Micros(double us) => double.IsNaN(us) ? "-" : us.ToString("0.0", CultureInfo.InvariantCulture) + " us";
+    internal static string Micros(double us) => double.IsNaN(us) ? "-" : us.ToString("0.0", CultureInfo.InvariantCulture) + " us";
 }

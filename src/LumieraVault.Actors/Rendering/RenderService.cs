@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using LumieraVault.Frames;
+using LumieraVault.Statistics;
+
+namespace LumieraVault.Rendering;
+
+/// <summary>
+/// The client facade of rendering: register renderers, then ask for frames by renderer and time. Thread-safe; one per
+/// actor system (<see cref="Get"/>). A request becomes one message to the scheduler actor, which merges identical
+/// requests, orders the work by deadline and priority and runs it on its workers; a frame already rendered comes from
+/// the render store (the render cache, or a scratch file when so configured). Every request gets
+/// exactly one answer: a readonly frame the caller disposes, a <see cref="VaultException"/> naming what went wrong
+/// (<see cref="VaultError.RenderFailed"/>, <see cref="VaultError.RenderTimedOut"/>, <see cref="VaultError.RenderCycle"/>,
+/// <see cref="VaultError.VaultStopped"/>, ...), or a <see cref="FrameDroppedException"/> saying why it was dropped.
+/// </summary>
+public sealed class RenderService : IExtension
+{
+    private readonly ActorSystem _system;
+    private readonly ConcurrentDictionary<IRenderer, RenderNode> _byRenderer = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<string, RenderNode> _byId = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<PendingFrame, byte> _inFlight = new(ReferenceEqualityComparer.Instance);
+    private readonly Lazy<Task<IRenderStore>> _store;
+    private volatile bool _stopped;
+
+    internal RenderService(ExtendedActorSystem system)
+    {
+        _system = system;
+        Settings = SchedulerSettings.From(system.Settings.Config);
+        Vault = Vault.Get(system);
+        Metrics = new SchedulerMetrics(system.Name);
+        _store = new Lazy<Task<IRenderStore>>(OpenStoreAsync);
+        Scheduler = system.ActorOf(SchedulerActor.Props(this, new SchedulerState()), "lumiera-scheduler");
+        system.WhenTerminated.ContinueWith(_ => OnTerminatedAsync(), TaskScheduler.Default);
+    }
+
+    /// <summary>The render service of <paramref name="system"/>, created with the system's configuration on first use.</summary>
+    public static RenderService Get(ActorSystem system) => system.WithExtension<RenderService, RenderServiceExtensionId>();
+
+    /// <summary>The settings in force.</summary>
+    public SchedulerSettings Settings { get; }
+
+    /// <summary>The scheduler's instruments (meter <c>LumieraVault</c>).</summary>
+    public SchedulerMetrics Metrics { get; }
+
+    /// <summary>The scheduler actor (registered in the ActorRegistry as <see cref="RenderScheduler"/> when hosted).</summary>
+    public IActorRef Scheduler { get; }
+
+    internal Vault Vault { get; }
+
+    internal IEnumerable<RenderNode> Nodes => _byId.Values;
+
+    /// <summary>
+    /// Registers <paramref name="renderer"/> under its <see cref="IRenderer.Id"/> (again is harmless). Another renderer
+    /// with the same id is refused (<see cref="VaultError.InvalidArgument"/>): the id names its frames.
+    /// </summary>
+    public void Register(IRenderer renderer) => NodeOf(renderer);
+
+    /// <summary>The frame of <paramref name="renderer"/> at <paramref name="time"/>, rendered unless it is in the store.</summary>
+    /// <param name="renderer">The renderer (registered on first use).</param>
+    /// <param name="time">The frame's time (a frame number, or ticks of the renderer's own time base).</param>
+    /// <param name="hints">Deadline, droppable, priority; playing forward or backward also queues the frames that follow, below everything else, for a renderer that takes batches.</param>
+    /// <param name="group">The group that <see cref="Supersede"/> can drop at once.</param>
+    public ValueTask<Frame> GetFrameAsync(IRenderer renderer, long time, FrameHints hints = default, RenderGroup group = default)
+    {
+        RenderNode node;
+        try
+        {
+            node = NodeOf(renderer);
+        }
+        catch (VaultException e)
+        {
+            return ValueTask.FromException<Frame>(e);
+        }
+        return Request(node, time, hints, group, null);
+    }
+
+    /// <summary>The same, naming a registered renderer by its id (<see cref="VaultError.InvalidArgument"/> if none is).</summary>
+    public ValueTask<Frame> GetFrameAsync(string rendererId, long time, FrameHints hints = default, RenderGroup group = default)
+    {
+        RenderNode node;
+        try
+        {
+            node = NodeOf(rendererId);
+        }
+        catch (VaultException e)
+        {
+            return ValueTask.FromException<Frame>(e);
+        }
+        return Request(node, time, hints, group, null);
+    }
+
+    /// <summary>
+    /// Renders a frame nobody asks for yet (prefetch): at <see cref="FramePriority.Background"/> unless the hints say
+    /// otherwise, into the store only. A request for it later is raised to its own priority (or served from the store).
+    /// </summary>
+    public void Prefetch(IRenderer renderer, long time, FrameHints hints = default, RenderGroup group = default)
+    {
+        var node = NodeOf(renderer);
+        if (_stopped) return;
+        int rank = hints == default ? 0 : RenderJob.RankOf(hints.Priority);
+        Scheduler.Tell(new SchedulerProtocol.Prefetch(node, time, node.KeyAt(time), hints.Deadline, rank, group));
+    }
+
+    /// <summary>
+    /// Supersedes <paramref name="group"/> (after a seek, say): its requests still waiting are answered dropped
+    /// ("superseded") and its queued prefetches forgotten; a frame already rendering finishes into the store.
+    /// </summary>
+    public void Supersede(RenderGroup group)
+    {
+        if (!_stopped && group != RenderGroup.None) Scheduler.Tell(new SchedulerProtocol.Supersede(group));
+    }
+
+    /// <summary>A snapshot of the scheduler's statistics; print it with <see cref="SchedulerStatistics.ToReport"/>.</summary>
+    public Task<SchedulerStatistics> GetStatisticsAsync()
+    {
+        if (_stopped) return Task.FromException<SchedulerStatistics>(VaultErrors.Stopped());
+        var reply = new TaskCompletionSource<SchedulerStatistics>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Scheduler.Tell(new SchedulerProtocol.GetStatistics(reply));
+        return reply.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    internal ValueTask<Frame> RequestDependency(RenderNode node, long time, RenderJob parent, CancellationToken cancellation)
+    {
+        var hints = parent.Hints with { Action = PlayAction.RenderDependency };
+        var frame = Request(node, time, hints, RenderGroup.None, parent);
+        return cancellation.CanBeCanceled && !frame.IsCompleted ? WaitOrDispose(frame.AsTask(), cancellation) : frame;
+
+        // A renderer that stops waiting (its job was abandoned) still gets its answer later: nobody would dispose it.
+        static async ValueTask<Frame> WaitOrDispose(Task<Frame> task, CancellationToken cancellation)
+        {
+            try
+            {
+                return await task.WaitAsync(cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _ = task.ContinueWith(static t =>
+                {
+                    if (t.IsCompletedSuccessfully) t.Result.Dispose();
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw;
+            }
+        }
+    }
+
+    private ValueTask<Frame> Request(RenderNode node, long time, FrameHints hints, RenderGroup group, RenderJob? parent)
+    {
+        if (_stopped) return ValueTask.FromException<Frame>(VaultErrors.Stopped());
+        var pending = new PendingFrame(node, time, node.KeyAt(time), hints, group, parent);
+        _inFlight.TryAdd(pending, 0);
+        Scheduler.Tell(pending);
+        if (_stopped) FailAll();
+        return new ValueTask<Frame>(pending.Task);
+    }
+
+    internal void Forget(PendingFrame pending) => _inFlight.TryRemove(pending, out _);
+
+    internal RenderNode NodeOf(IRenderer renderer)
+    {
+        ArgumentNullException.ThrowIfNull(renderer);
+        if (_byRenderer.TryGetValue(renderer, out var node)) return node;
+        node = new RenderNode(renderer);
+        var registered = _byId.GetOrAdd(node.Id, node);
+        if (!ReferenceEquals(registered.Renderer, renderer))
+            throw new VaultException(VaultError.InvalidArgument,
+                $"Another renderer ({registered.Renderer.GetType().Name}) is registered as '{node.Id}'; a renderer's id names its frames, so give each its own.");
+        return _byRenderer.GetOrAdd(renderer, registered);
+    }
+
+    internal RenderNode NodeOf(string rendererId)
+        => _byId.TryGetValue(rendererId ?? "", out var node)
+            ? node
+            : throw new VaultException(VaultError.InvalidArgument, $"No renderer is registered as '{rendererId}'; register it first (RenderService.Register or SchedulerOptions.Renderers).");
+
+    /// <summary>The render store, opened on first use.</summary>
+    internal Task<IRenderStore> StoreAsync() => _store.Value;
+
+    internal bool TryGetStore(out IRenderStore store)
+    {
+        store = null!;
+        if (!_store.IsValueCreated || !_store.Value.IsCompletedSuccessfully) return false;
+        store = _store.Value.Result;
+        return true;
+    }
+
+    private async Task<IRenderStore> OpenStoreAsync()
+    {
+        return Settings.Store == RenderStoreKind.Scratch
+            ? await ScratchStore.OpenAsync(Vault, Path.GetTempPath()).ConfigureAwait(false)
+            : await RenderCacheStore.OpenAsync(_system).ConfigureAwait(false);
+    }
+
+    private async Task OnTerminatedAsync()
+    {
+        _stopped = true;
+        FailAll();
+        Metrics.Dispose();
+        if (TryGetStore(out var store)) await store.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void FailAll()
+    {
+        foreach (var pending in _inFlight.Keys)
+        {
+            pending.TrySetException(VaultErrors.Stopped());
+            Forget(pending);
+        }
+    }
+}
+
+/// <summary>Makes <see cref="RenderService"/> an Akka.NET extension: one per actor system.</summary>
+public sealed class RenderServiceExtensionId : ExtensionIdProvider<RenderService>
+{
+    /// <inheritdoc />
+    public override RenderService CreateExtension(ExtendedActorSystem system) => new(system);
+}
+
+/// <summary>Marker for the scheduler actor in Akka.Hosting's ActorRegistry (<c>IRequiredActor&lt;RenderScheduler&gt;</c>).</summary>
+public sealed class RenderScheduler;

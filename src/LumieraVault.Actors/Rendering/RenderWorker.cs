@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Akka.Actor;
+using LumieraVault.Frames;
+
+namespace LumieraVault.Rendering;
+
+/// <summary>
+/// What a worker does with one batch, off the scheduler's thread: look each frame up in the store, reserve places
+/// for the missing ones, call the renderer, commit, and tell the scheduler, exactly once, what came of it.
+/// </summary>
+internal sealed class RenderWorker(RenderService service, IActorRef scheduler, RenderJob[] batch, CancellationToken cancellation)
+    : IThreadPoolWorkItem
+{
+    public static void Start(RenderService service, IActorRef scheduler, RenderJob[] batch, CancellationToken cancellation)
+        => ThreadPool.UnsafeQueueUserWorkItem(new RenderWorker(service, scheduler, batch, cancellation), preferLocal: false);
+
+    public void Execute() => _ = RunAsync();
+
+    private async Task RunAsync()
+    {
+        var frames = new Frame[batch.Length];
+        var slots = new StoreSlot[batch.Length];
+        var contexts = new List<RenderContext>(batch.Length);
+        bool rendering = false;
+        TimeSpan renderTime = TimeSpan.Zero;
+        try
+        {
+            var store = await service.StoreAsync().ConfigureAwait(false);
+            for (int i = 0; i < batch.Length; i++)
+            {
+                if (await store.TryGetAsync(batch[i].Key, batch[i].Hints).ConfigureAwait(false) is { } cached) frames[i] = cached;
+            }
+            for (int i = 0; i < batch.Length; i++)
+            {
+                if (frames[i].IsValid) continue;
+                var job = batch[i];
+                int length = LengthOf(job);
+                slots[i] = await store.ReserveAsync(job.Key, length, job.Hints).ConfigureAwait(false);
+                contexts.Add(new RenderContext(service, job, slots[i].Frame));
+            }
+            if (contexts.Count > 0)
+            {
+                var renderer = batch[0].Node.Renderer;
+                long started = Stopwatch.GetTimestamp();
+                rendering = true;
+                try
+                {
+                    if (contexts.Count == 1) await renderer.RenderAsync(contexts[0], cancellation).ConfigureAwait(false);
+                    else await renderer.RenderBatchAsync(contexts, cancellation).ConfigureAwait(false);
+                }
+                finally
+                {
+                    foreach (var context in contexts) context.Close();
+                }
+                rendering = false;
+                renderTime = Stopwatch.GetElapsedTime(started);
+                for (int i = 0; i < batch.Length; i++)
+                {
+                    if (slots[i].Frame.IsValid) frames[i] = await store.CommitAsync(Take(ref slots[i])).ConfigureAwait(false);
+                }
+            }
+            scheduler.Tell(new SchedulerProtocol.Finished(batch[0], frames, null, renderTime, contexts.Count));
+        }
+        catch (Exception e)
+        {
+            if (service.TryGetStore(out var store))
+            {
+                foreach (var slot in slots)
+                {
+                    if (slot.Frame.IsValid) store.Abandon(slot);
+                }
+            }
+            foreach (var frame in frames) frame.Dispose();
+            scheduler.Tell(new SchedulerProtocol.Finished(batch[0], new Frame[batch.Length], Failure(e, rendering), renderTime, 0));
+        }
+    }
+
+    private static int LengthOf(RenderJob job)
+    {
+        int length = job.Node.Renderer.FrameLength(job.Time);
+        if (length <= 0)
+            throw new VaultException(VaultError.InvalidArgument, $"Renderer '{job.Node.Id}' gave a frame length of {length} for time {job.Time}; a frame needs at least one byte.");
+        return length;
+    }
+
+    private static StoreSlot Take(ref StoreSlot slot)
+    {
+        var taken = slot;
+        slot = default;
+        return taken;
+    }
+
+    /// <summary>A store's or vault's own failure keeps its name; anything a renderer threw is <see cref="VaultError.RenderFailed"/>.</summary>
+    private Exception Failure(Exception e, bool rendering)
+    {
+        var job = batch[0];
+        if (!rendering && e is VaultException) return e;
+        if (rendering && e is VaultException { Error: VaultError.RenderCycle or VaultError.RenderFailed or VaultError.RenderTimedOut } v)
+            return new VaultException(v.Error, $"Rendering {job} failed: a frame it depends on failed: {v.Message}", v);
+        return new VaultException(VaultError.RenderFailed, $"Renderer '{job.Node.Id}' failed on the frame at time {job.Time}: {e.GetType().Name}: {e.Message}", e);
+    }
+}

@@ -1,0 +1,583 @@
+using Akka.Actor;
+using Akka.Event;
+using LumieraVault.Frames;
+using LumieraVault.Statistics;
+using static LumieraVault.Rendering.SchedulerProtocol;
+
+namespace LumieraVault.Rendering;
+
+/// <summary>
+/// The scheduler's state. It lives outside the actor, so that a restart after a fault (supervision) keeps every
+/// queued and running job and the answers they owe.
+/// </summary>
+internal sealed class SchedulerState
+{
+    public readonly Dictionary<FrameKey, RenderJob> Jobs = new();
+    public readonly SortedSet<RenderJob> Queue = new(JobOrder.Instance);
+    public int Busy;
+    public long Sequence;
+    public ICancelable? DeadlineTimer;
+    public DateTimeOffset TimerAt = DateTimeOffset.MaxValue;
+
+    /// <summary>Leaders of running batches in the order they started: the order their time limits come in.</summary>
+    public readonly Queue<RenderJob> Running = new();
+    public bool LimitArmed;
+    public ICancelable? LimitTimer;
+}
+
+/// <summary>
+/// Runs render jobs: earliest deadline first, then the higher priority; a pool of workers; identical requests merged
+/// into one job; droppable work dropped when it can no longer be ready in time; neighbouring frames of a renderer that
+/// takes batches rendered together; whole groups superseded at once; a time limit per job.
+/// </summary>
+internal sealed class SchedulerActor : ReceiveActor
+{
+    /// <summary>How far into the queue the check for higher-priority work at risk looks.</summary>
+    private const int ProtectLookahead = 64;
+
+    /// <summary>
+    /// Render times of spare a higher-priority job keeps before lower-priority work must yield to it: room for a renderer
+    /// that takes longer than its recent average, and for the pauses of a busy machine.
+    /// </summary>
+    private const int GuardRenders = 3;
+
+    private readonly RenderService _service;
+    private readonly SchedulerState _s;
+    private readonly SchedulerMetrics _metrics;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public SchedulerActor(RenderService service, SchedulerState state)
+    {
+        _service = service;
+        _s = state;
+        _metrics = service.Metrics;
+        Receive<PendingFrame>(OnRequest);
+        Receive<Finished>(OnFinished);
+        Receive<TimeLimitCheck>(_ => OnTimeLimitCheck());
+        Receive<DeadlineReached>(_ => OnDeadline());
+        Receive<Prefetch>(OnPrefetch);
+        Receive<Supersede>(OnSupersede);
+        Receive<Fault>(m => throw new InvalidOperationException(m.Why));
+        Receive<GetStatistics>(m => m.Reply.TrySetResult(_metrics.Snapshot(_s.Queue.Count, _s.Busy, _service)));
+    }
+
+    public static Props Props(RenderService service, SchedulerState state) => Akka.Actor.Props.Create(() => new SchedulerActor(service, state));
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    private int Workers => _service.Settings.Workers;
+
+    private void OnRequest(PendingFrame p)
+    {
+        p.Deadline = p.Hints.Deadline ?? Now;
+        var parent = p.Parent?.Leader;
+        bool exists = _s.Jobs.TryGetValue(p.Key, out var job);
+        if (parent is not null && exists && (ReferenceEquals(job!.Leader, parent) || Reaches(job.Leader, parent)))
+        {
+            _metrics.Failed.Increment();
+            Fail(p, null, new VaultException(VaultError.RenderCycle,
+                $"Dependency cycle: {p.Parent} asks for {job}, which waits (through its dependencies) for {p.Parent} itself. Break the cycle in the renderers' dependencies."));
+            return;
+        }
+        if (exists)
+        {
+            _metrics.Merged.Increment();
+            Raise(job!, () => job!.Requesters.Add(p));
+        }
+        else
+        {
+            job = NewJob(p.Node, p.Time, p.Key, RenderGroup.None, background: false);
+            job.Requesters.Add(p);
+            Recompute(job);
+            Enqueue(job);
+            if (p.Node.MaxBatch > 1 && p.Hints.Action is PlayAction.PlayForward or PlayAction.PlayBackward) QueueFollowing(p);
+        }
+        if (parent is not null)
+        {
+            (parent.WaitsOn ??= new()).Add(job!);
+            if (parent.State == JobState.Running)
+            {
+                // The parent's renderer waits: its worker runs other jobs meanwhile (the dependency, say), or a pool of
+                // one worker would wait for itself.
+                parent.WaitingFor++;
+                p.LentWorker = true;
+                ReleaseWorker(parent);
+            }
+        }
+        if (p.Droppable && p.HasDeadline && job!.State == JobState.Queued) Arm(p.Deadline);
+        Dispatch();
+    }
+
+    private void OnPrefetch(Prefetch m)
+    {
+        if (_s.Jobs.ContainsKey(m.Key)) return;
+        var job = NewJob(m.Node, m.Time, m.Key, m.Group, background: true);
+        job.BaseDeadline = m.Deadline ?? DateTimeOffset.MaxValue;
+        job.BaseRank = m.Rank;
+        Recompute(job);
+        Enqueue(job);
+        Dispatch();
+    }
+
+    /// <summary>The frames after (or before, playing backward) a requested one, queued below everything else to join its batch.</summary>
+    private void QueueFollowing(PendingFrame p)
+    {
+        long step = p.Hints.Action == PlayAction.PlayBackward ? -1 : 1;
+        for (int k = 1; k < p.Node.MaxBatch; k++)
+        {
+            long time = p.Time + k * step;
+            var key = p.Node.KeyAt(time);
+            if (_s.Jobs.ContainsKey(key)) continue;
+            var job = NewJob(p.Node, time, key, p.Group, background: true);
+            Recompute(job);
+            Enqueue(job);
+        }
+    }
+
+    private RenderJob NewJob(RenderNode node, long time, FrameKey key, RenderGroup group, bool background)
+    {
+        var job = new RenderJob(node, time, key, ++_s.Sequence, group, background);
+        _s.Jobs[key] = job;
+        _metrics.Queued.Increment();
+        return job;
+    }
+
+    private void Enqueue(RenderJob job) => _s.Queue.Add(job);
+
+    /// <summary>Changes what orders a job (a new requester, one gone) and puts it back in its place in the queue.</summary>
+    private void Raise(RenderJob job, Action change)
+    {
+        bool queued = job.State == JobState.Queued && _s.Queue.Remove(job);
+        change();
+        Recompute(job);
+        if (queued) _s.Queue.Add(job);
+    }
+
+    /// <summary>The earliest deadline and the highest priority of everyone waiting (and of the prefetch that made it).</summary>
+    private static void Recompute(RenderJob job)
+    {
+        var deadline = job.BaseDeadline;
+        int rank = job.BaseRank;
+        foreach (var r in job.Requesters)
+        {
+            if (r.Deadline < deadline) deadline = r.Deadline;
+            rank = Math.Max(rank, RenderJob.RankOf(r.Hints.Priority));
+        }
+        job.Deadline = deadline;
+        job.Rank = Math.Max(rank, 0);
+    }
+
+    private void Dispatch()
+    {
+        var now = Now;
+        while (_s.Busy < Workers && _s.Queue.Count > 0)
+        {
+            var job = PickNext(now);
+            if (job is null) break;
+            Start(job);
+        }
+        _metrics.QueueLength.Set(_s.Queue.Count);
+    }
+
+    private RenderJob? PickNext(DateTimeOffset now)
+    {
+        while (_s.Queue.Count > 0)
+        {
+            var head = _s.Queue.Min!;
+            if (DropLate(head, now + head.Node.Estimate, now)) continue;
+            return Protect(head, now) ?? head;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Drops the droppable requesters of a queued job that cannot be ready by their deadlines if it started now
+    /// (<paramref name="ready"/> is now plus the renderer's recent render time), and the job when nobody is left.
+    /// </summary>
+    private bool DropLate(RenderJob job, DateTimeOffset ready, DateTimeOffset now)
+    {
+        if (job.Background && job.Requesters.Count == 0)
+        {
+            if (job.Deadline >= ready) return false;
+            Remove(job);
+            _metrics.Dropped.Increment();
+            return true;
+        }
+        if (!AnyLate(job, ready)) return false;
+        Raise(job, () => job.Requesters.RemoveAll(r =>
+        {
+            if (!Late(r, ready)) return false;
+            Drop(job, r, now > r.Deadline ? "its deadline passed before it could start" : "it could not be ready by its deadline");
+            return true;
+        }));
+        if (job.Requesters.Count == 0 && !job.Background) Remove(job);
+        return true;
+    }
+
+    private static bool Late(PendingFrame r, DateTimeOffset ready) => r.Droppable && r.HasDeadline && r.Deadline < ready;
+
+    private static bool AnyLate(RenderJob job, DateTimeOffset ready)
+    {
+        foreach (var r in job.Requesters)
+        {
+            if (Late(r, ready)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Under overload a lower-priority job at the head of the queue must not make higher-priority work late. Running the
+    /// head takes a worker for the head's render time; the higher-priority jobs behind it (in deadline order) then share
+    /// the pool. If any of them would then keep less than <see cref="GuardRenders"/> render times to spare before its
+    /// deadline, the earliest higher-priority job runs now instead. The costs are the renderers' recent
+    /// render times, so idle or lightly loaded it never intervenes.
+    /// </summary>
+    private RenderJob? Protect(RenderJob head, DateTimeOffset now)
+    {
+        long headCost = head.Node.Estimate.Ticks;
+        if (headCost == 0 || head.Rank >= 2) return null;
+        long before = 0;
+        int seen = 0;
+        RenderJob? first = null;
+        foreach (var job in _s.Queue)
+        {
+            if (++seen > ProtectLookahead || job.Deadline == DateTimeOffset.MaxValue) break;
+            if (job.Rank <= head.Rank) continue;
+            first ??= job;
+            long cost = job.Node.Estimate.Ticks;
+            if (now.UtcTicks + headCost + before / Workers + cost * (1 + GuardRenders) > job.Deadline.UtcTicks) return first;
+            before += cost;
+        }
+        return null;
+    }
+
+    private void Start(RenderJob leader)
+    {
+        var batch = Gather(leader);
+        foreach (var job in batch)
+        {
+            _s.Queue.Remove(job);
+            job.State = JobState.Running;
+            job.Batch = batch;
+            job.Hints = job.CurrentHints;
+            _metrics.Started.Increment();
+        }
+        leader.HoldsWorker = true;
+        _s.Busy++;
+        leader.Cancellation = new CancellationTokenSource();
+        leader.StartedAt = Now;
+        if (_service.Settings.JobTimeout > TimeSpan.Zero)
+        {
+            _s.Running.Enqueue(leader);
+            if (!_s.LimitArmed) ArmTimeLimit(leader.StartedAt + _service.Settings.JobTimeout);
+        }
+        RenderWorker.Start(_service, Self, batch, leader.Cancellation.Token);
+    }
+
+    /// <summary>The job and the queued jobs of the same renderer at the neighbouring times, in time order, up to a batch.</summary>
+    private RenderJob[] Gather(RenderJob leader)
+    {
+        int max = leader.Node.MaxBatch;
+        if (max == 1) return [leader];
+        var mates = new List<RenderJob>(max) { leader };
+        foreach (long step in (ReadOnlySpan<long>)[1, -1])
+        {
+            for (long time = leader.Time + step; mates.Count < max; time += step)
+            {
+                if (!_s.Jobs.TryGetValue(leader.Node.KeyAt(time), out var job) || job.State != JobState.Queued || job.Node != leader.Node) break;
+                mates.Add(job);
+            }
+        }
+        // The leader stays first: it leads the batch (its time limit, its worker).
+        mates.Sort(1, mates.Count - 1, Comparer<RenderJob>.Create((a, b) => a.Time.CompareTo(b.Time)));
+        return mates.ToArray();
+    }
+
+    private void OnFinished(Finished f)
+    {
+        var leader = f.Leader;
+        ReleaseWorker(leader);
+        if (f.Rendered > 0)
+        {
+            var perFrame = f.RenderTime / f.Rendered;
+            leader.Node.Record(perFrame, f.Rendered);
+            _metrics.RecordRenderTime(perFrame.TotalMilliseconds, leader.Node.Tag);
+        }
+        var batch = leader.Batch!;
+        for (int i = 0; i < batch.Length; i++)
+        {
+            var job = batch[i];
+            var frame = f.Frames[i];
+            if (job.State != JobState.Running)
+            {
+                frame.Dispose(); // timed out or stopped: answered already; the frame is in the store for the next request
+                continue;
+            }
+            Complete(job);
+            if (f.Error is not null)
+            {
+                _metrics.Failed.Increment();
+                FailAll(job, f.Error);
+            }
+            else
+            {
+                Deliver(job, frame);
+            }
+        }
+        if (f.Error is not null) _log.Warning("Render of {0} failed: {1}", leader, f.Error.Message);
+        leader.Cancellation?.Dispose();
+        Dispatch();
+    }
+
+    /// <summary>
+    /// One timer for all time limits, armed for the batch that started first (every batch has the same limit), rather
+    /// than one per job: a timer costs more than a render that does little.
+    /// </summary>
+    private void ArmTimeLimit(DateTimeOffset at)
+    {
+        _s.LimitArmed = true;
+        var delay = at - Now;
+        _s.LimitTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
+            (delay < TimeSpan.Zero ? TimeSpan.Zero : delay) + TimeSpan.FromTicks(1), Self, TimeLimitCheck.Instance, Self);
+    }
+
+    private void OnTimeLimitCheck()
+    {
+        _s.LimitArmed = false;
+        var now = Now;
+        var limit = _service.Settings.JobTimeout;
+        while (_s.Running.TryPeek(out var leader))
+        {
+            if (leader.State != JobState.Running)
+            {
+                _s.Running.Dequeue();
+                continue;
+            }
+            if (leader.StartedAt + limit > now)
+            {
+                ArmTimeLimit(leader.StartedAt + limit);
+                break;
+            }
+            _s.Running.Dequeue();
+            TimeOut(leader);
+        }
+        Dispatch();
+    }
+
+    private void TimeOut(RenderJob leader)
+    {
+        _metrics.TimedOut.Increment();
+        var limit = _service.Settings.JobTimeout;
+        _log.Warning("Renderer '{0}' ran past the time limit of {1} on {2}; abandoned, its worker replaced", leader.Node.Id, limit, leader);
+        foreach (var job in leader.Batch!)
+        {
+            if (job.State != JobState.Running) continue;
+            Complete(job);
+            FailAll(job, new VaultException(VaultError.RenderTimedOut,
+                $"Renderer '{job.Node.Id}' took longer than the job time limit ({limit.TotalMilliseconds:0} ms, lumiera.vault.scheduler.job-timeout) on the frame at time {job.Time}; it was abandoned."));
+        }
+        // Its place in the pool goes to a new worker now; the abandoned render keeps its store slot until it returns.
+        ReleaseWorker(leader);
+        leader.Cancellation?.Cancel();
+    }
+
+    private void OnDeadline()
+    {
+        _s.TimerAt = DateTimeOffset.MaxValue;
+        _s.DeadlineTimer = null;
+        var now = Now;
+        List<RenderJob>? due = null;
+        foreach (var job in _s.Queue)
+        {
+            if (job.Deadline > now) break;
+            (due ??= new()).Add(job);
+        }
+        if (due is not null)
+        {
+            foreach (var job in due) DropLate(job, now, now);
+        }
+        foreach (var job in _s.Queue)
+        {
+            foreach (var r in job.Requesters)
+            {
+                if (r.Droppable && r.HasDeadline) Arm(r.Deadline);
+            }
+            if (_s.TimerAt != DateTimeOffset.MaxValue) break;
+        }
+        Dispatch();
+    }
+
+    /// <summary>Makes sure a timer fires by <paramref name="deadline"/>, to drop queued droppable work that is still waiting then.</summary>
+    private void Arm(DateTimeOffset deadline)
+    {
+        if (deadline >= _s.TimerAt) return;
+        _s.DeadlineTimer?.Cancel();
+        _s.TimerAt = deadline;
+        var delay = deadline - Now;
+        // A tick past the deadline: a deadline is met up to and including its instant.
+        _s.DeadlineTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
+            (delay < TimeSpan.Zero ? TimeSpan.Zero : delay) + TimeSpan.FromTicks(1), Self, DeadlineReached.Instance, Self);
+    }
+
+    private void OnSupersede(Supersede m)
+    {
+        foreach (var job in _s.Jobs.Values.ToList())
+        {
+            Raise(job, () => job.Requesters.RemoveAll(r =>
+            {
+                if (r.Group != m.Group) return false;
+                Drop(job, r, $"superseded ({m.Group})");
+                return true;
+            }));
+            if (job.State == JobState.Queued && job.Requesters.Count == 0 && (!job.Background || job.Group == m.Group)) Remove(job);
+        }
+        Dispatch();
+    }
+
+    private void Deliver(RenderJob job, Frame frame)
+    {
+        var now = Now;
+        bool late = false;
+        PendingFrame? last = null;
+        foreach (var r in job.Requesters)
+        {
+            if (r.HasDeadline && (now > r.Deadline || (r.Droppable && now + _service.Settings.DeliveryMargin > r.Deadline)))
+            {
+                if (r.Droppable)
+                {
+                    Drop(job, r, "it was ready only after its deadline");
+                    continue;
+                }
+                late = true;
+            }
+            if (last is not null) Share(job, last, frame);
+            last = r;
+        }
+        if (last is null) frame.Dispose();
+        else Answer(last, job, frame);
+        job.Requesters.Clear();
+        if (late) _metrics.Late.Increment();
+    }
+
+    private void Share(RenderJob job, PendingFrame r, Frame frame)
+    {
+        if (frame.TryShare(out var copy)) Answer(r, job, copy);
+        else Fail(r, job, VaultErrors.Changed(frame.File.Path, "the render store's file was retired while the frame was handed out"));
+    }
+
+    private void FailAll(RenderJob job, Exception error)
+    {
+        foreach (var r in job.Requesters) Fail(r, job, error);
+        job.Requesters.Clear();
+    }
+
+    private void Drop(RenderJob job, PendingFrame r, string reason)
+    {
+        _metrics.Dropped.Increment();
+        Fail(r, job, new FrameDroppedException($"the frame of '{job.Node.Id}' at time {job.Time} was not rendered: {reason}."));
+    }
+
+    private void Answer(PendingFrame r, RenderJob job, Frame frame)
+    {
+        Settle(r, job);
+        _metrics.ReadyTime(r.RequestedAt);
+        if (!r.TrySetResult(frame)) frame.Dispose();
+    }
+
+    private void Fail(PendingFrame r, RenderJob? job, Exception error)
+    {
+        Settle(r, job);
+        r.TrySetException(error);
+    }
+
+    /// <summary>What answering a request changes besides its completion: the facade forgets it, and a parent waiting for it as a dependency takes its worker back.</summary>
+    private void Settle(PendingFrame r, RenderJob? job)
+    {
+        _service.Forget(r);
+        if (r.Parent?.Leader is not { } parent) return;
+        if (job is not null) parent.WaitsOn?.Remove(job);
+        if (!r.LentWorker) return;
+        r.LentWorker = false;
+        if (--parent.WaitingFor == 0 && parent.State == JobState.Running && !parent.HoldsWorker)
+        {
+            parent.HoldsWorker = true;
+            _s.Busy++;
+        }
+    }
+
+    private void Complete(RenderJob job)
+    {
+        job.State = JobState.Done;
+        if (_s.Jobs.TryGetValue(job.Key, out var current) && ReferenceEquals(current, job)) _s.Jobs.Remove(job.Key);
+    }
+
+    private void Remove(RenderJob job)
+    {
+        _s.Queue.Remove(job);
+        Complete(job);
+    }
+
+    private void ReleaseWorker(RenderJob leader)
+    {
+        if (!leader.HoldsWorker) return;
+        leader.HoldsWorker = false;
+        _s.Busy--;
+    }
+
+    /// <summary>Whether <paramref name="from"/> waits, through the wait-for graph of running jobs, for <paramref name="to"/>.</summary>
+    private static bool Reaches(RenderJob from, RenderJob to)
+    {
+        var seen = new HashSet<RenderJob>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<RenderJob>();
+        stack.Push(from);
+        while (stack.Count > 0)
+        {
+            var unit = stack.Pop();
+            if (!seen.Add(unit) || unit.WaitsOn is null) continue;
+            foreach (var next in unit.WaitsOn)
+            {
+                if (next.State == JobState.Done) continue;
+                var leader = next.Leader;
+                if (ReferenceEquals(leader, to)) return true;
+                stack.Push(leader);
+            }
+        }
+        return false;
+    }
+
+    protected override void PreRestart(Exception reason, object message)
+    {
+        // The state outlives the restart; only the message that failed is answered, and the children are kept.
+        _log.Warning("Scheduler failed on {0}; restarting with its queue kept", message.GetType().Name);
+        if (message is PendingFrame p)
+        {
+            foreach (var job in _s.Jobs.Values) job.Requesters.Remove(p);
+            Fail(p, null, new VaultException(VaultError.IoError, $"The render scheduler failed on this request: {reason.Message}", reason));
+        }
+    }
+
+    protected override void PostRestart(Exception reason)
+    {
+        // A fault between taking a job off the queue and starting it must not lose the job.
+        foreach (var job in _s.Jobs.Values)
+        {
+            if (job.State == JobState.Queued) _s.Queue.Add(job);
+        }
+        Dispatch();
+    }
+
+    protected override void PostStop()
+    {
+        _s.DeadlineTimer?.Cancel();
+        _s.LimitTimer?.Cancel();
+        _s.Running.Clear();
+        foreach (var job in _s.Jobs.Values.ToList())
+        {
+            job.State = JobState.Done;
+            job.Cancellation?.Cancel();
+            FailAll(job, VaultErrors.Stopped());
+        }
+        _s.Jobs.Clear();
+        _s.Queue.Clear();
+    }
+}

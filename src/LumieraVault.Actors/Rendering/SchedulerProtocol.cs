@@ -1,0 +1,34 @@
+using LumieraVault.Frames;
+
+namespace LumieraVault.Rendering;
+
+/// <summary>The scheduler actor's messages besides <see cref="PendingFrame"/> (a request is its own message).</summary>
+internal static class SchedulerProtocol
+{
+    /// <summary>Render a frame nobody waits for yet (prefetch), at the given deadline and rank.</summary>
+    public sealed record Prefetch(RenderNode Node, long Time, FrameKey Key, DateTimeOffset? Deadline, int Rank, RenderGroup Group);
+
+    /// <summary>Answer every waiting request of the group "dropped" and forget its queued work.</summary>
+    public sealed record Supersede(RenderGroup Group);
+
+    /// <summary>A worker ran a batch: the frames (default where a frame has none), or what went wrong.</summary>
+    public sealed record Finished(RenderJob Leader, Frame[] Frames, Exception? Error, TimeSpan RenderTime, int Rendered);
+
+    /// <summary>The time limit of the batch that started first has come.</summary>
+    public sealed class TimeLimitCheck
+    {
+        public static readonly TimeLimitCheck Instance = new();
+    }
+
+    /// <summary>The earliest deadline of a droppable request in the queue has come.</summary>
+    public sealed class DeadlineReached
+    {
+        public static readonly DeadlineReached Instance = new();
+    }
+
+    /// <summary>Makes the scheduler throw (fault injection: the specs of supervision use it).</summary>
+    public sealed record Fault(string Why);
+
+    /// <summary>Asks for a statistics snapshot.</summary>
+    public sealed record GetStatistics(TaskCompletionSource<Statistics.SchedulerStatistics> Reply);
+}
