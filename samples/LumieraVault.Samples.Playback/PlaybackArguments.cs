@@ -16,6 +16,10 @@ internal sealed record PlaybackArguments
           --frame-size N     bytes per frame of --file (required with --file)
           --header N         bytes before the first frame of --file (default 0)
           --fps N            frames per second (default 25)
+          --title on|off     composite a rendered title over the clip (default on; off with --file)
+          --title-cost N     rounds of work per pixel of a title's backdrop (default 8): raise it to see titles dropped
+          --render-cache PATH  the render cache's folder (default: lumiera-playback-render-cache in the temp folder,
+                             kept between runs; --short uses a fresh one, removed at the end)
           --seconds N        how long to play (default 8)
           --short            play for about one second (for CI)
           --help             show this text
@@ -25,6 +29,9 @@ internal sealed record PlaybackArguments
         """;
 
     public string? File { get; init; }
+    public bool Title { get; init; } = true;
+    public int TitleCost { get; init; } = 8;
+    public string? RenderCache { get; init; }
     public int? FrameSize { get; init; }
     public long HeaderBytes { get; init; }
     public int Fps { get; init; } = 25;
@@ -52,6 +59,19 @@ internal sealed record PlaybackArguments
                     break;
                 case "--short":
                     result = result with { Short = true };
+                    break;
+                case "--title":
+                    string? title = Value();
+                    if (title is not ("on" or "off")) return Fail("--title needs on or off.");
+                    result = result with { Title = title == "on" };
+                    break;
+                case "--title-cost":
+                    if (!TryInt(Value(), 1, 100_000, out int cost)) return Fail("--title-cost needs a whole number from 1 to 100000.");
+                    result = result with { TitleCost = cost };
+                    break;
+                case "--render-cache":
+                    if (Value() is not { Length: > 0 } cache) return Fail("--render-cache needs a folder.");
+                    result = result with { RenderCache = cache };
                     break;
                 case "--file":
                     if (Value() is not { Length: > 0 } path) return Fail("--file needs a path.");

@@ -5,9 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace LumieraVault.Samples.Playback;
 
 /// <summary>One run of the sample: find or make the clip, play it through the vault, report, clean up. Returns the exit code.</summary>
-internal sealed class PlaybackRun(Vault vault, Player player, IHostApplicationLifetime lifetime, ILogger<PlaybackRun> log)
+internal sealed class PlaybackRun(Vault vault, Player player, TitleLayer titles, IHostApplicationLifetime lifetime, ILogger<PlaybackRun> log)
 {
-    private const int Width = 640, Height = 360;
+    internal const int Width = 640, Height = 360;
 
     private ulong _touched;
 
@@ -52,6 +52,8 @@ internal sealed class PlaybackRun(Vault vault, Player player, IHostApplicationLi
             Console.Write(result.ToReport(arguments.Fps));
             Console.WriteLine();
             Console.Write(statistics.ToReport());
+            Console.WriteLine();
+            Console.Write(await titles.ReportAsync());
             Console.WriteLine();
             Console.WriteLine(result.AllGood
                 ? "PASS: every frame checked out."

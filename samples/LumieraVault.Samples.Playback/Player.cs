@@ -45,7 +45,7 @@ internal sealed class PlaybackResult
 /// asked for when frame t-1 is shown, with its due time as the deadline, and is late if it is not there
 /// when its tick comes. Every frame is checked while its pin is held, then disposed.
 /// </summary>
-internal sealed class Player(Vault vault, ILogger<Player> log)
+internal sealed class Player(Vault vault, TitleLayer titles, ILogger<Player> log)
 {
     public async Task<PlaybackResult> PlayAsync(VaultFile file, int fps, double seconds, FrameCheck check, CancellationToken cancel)
     {
@@ -59,10 +59,16 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
 
         // Preroll, as a player fills its first frame before it starts the clock: the first miss also pays for JIT and first touch.
         (await vault.GetFrameAsync(file, 0, FrameHints.None, FrameAccess.ReadOnly)).Dispose();
+        await titles.PrerollAsync();
 
         var clock = Stopwatch.StartNew();
         var wallStart = DateTimeOffset.UtcNow;
-        ValueTask<Frame> Ask(long t) => vault.GetFrameAsync(file, t % frames, FrameHints.Playback(wallStart + interval * (t + 1)));
+        ValueTask<Frame> Ask(long t)
+        {
+            var hints = FrameHints.Playback(wallStart + interval * (t + 1));
+            titles.Ask(t % frames, hints);
+            return vault.GetFrameAsync(file, t % frames, hints);
+        }
 
         using var timer = new PeriodicTimer(interval);
         ValueTask<Frame>? next = Ask(0);
@@ -115,6 +121,7 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
 
     private async Task Show(ValueTask<Frame> request, long n, FrameCheck check, PlaybackResult result, List<long> droppedFrames)
     {
+        using var title = titles.Next();
         result.Played++;
         try
         {
@@ -129,6 +136,7 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
             {
                 result.Good++;
             }
+            await title.ShowOverAsync(frame, result);
         }
         catch (FrameDroppedException e)
         {

@@ -31,12 +31,16 @@ Log.Logger = new LoggerConfiguration()
 string hocon = Path.Combine(AppContext.BaseDirectory, "hocon", "vault.conf");
 // A small budget, so that a few seconds of playback already age windows out; hosts set theirs in vault.conf.
 var options = new VaultOptions { MapBudget = 64L << 20 };
+using var renderCache = RenderCacheFolder.For(arguments);
+var titles = new TitleRenderer(PlaybackRun.Width, PlaybackRun.Height, arguments.Fps, arguments.TitleCost);
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
 builder.Logging.ClearProviders();
 builder.Logging.AddSerilog(dispose: true).SetMinimumLevel(LogLevel.Trace);
 builder.Services.AddAkka("playback", (akka, sp) => akka
     .AddHoconFile(hocon, HoconAddMode.Append)
+    .AddHocon(renderCache.Hocon, HoconAddMode.Prepend)
+    .WithLumieraScheduler(TitleLayer.SchedulerOptions(titles))
     .WithLumieraVault(options)
     .ConfigureLoggers(l =>
     {
@@ -48,6 +52,8 @@ builder.Services.AddAkka("playback", (akka, sp) => akka
 builder.Services.AddLumieraVaultClient();
 builder.Services.AddSingleton<Player>();
 builder.Services.AddSingleton<PlaybackRun>();
+builder.Services.AddLumieraRenderClient();
+builder.Services.AddSingleton(sp => TitleLayer.Create(sp, titles, arguments, renderCache));
 
 using var host = builder.Build();
 await host.StartAsync();
