@@ -17,7 +17,7 @@ internal sealed record PlaybackArguments
           --header N         bytes before the first frame of --file (default 0)
           --fps N            frames per second (default 25)
           --title on|off     composite a rendered title over the clip (default on; off with --file)
-          --title-cost N     rounds of work per pixel of a title's backdrop (default 8): raise it to see titles dropped
+          --title-cost N     rounds of work per pixel of a title's backdrop (default 2): raise it to see titles dropped
           --render-cache PATH  the render cache's folder (default: lumiera-playback-render-cache in the temp folder,
                              kept between runs; --short uses a fresh one, removed at the end)
           --seconds N        how long to play (default 8)
@@ -30,7 +30,7 @@ internal sealed record PlaybackArguments
 
     public string? File { get; init; }
     public bool Title { get; init; } = true;
-    public int TitleCost { get; init; } = 8;
+    public int TitleCost { get; init; } = 2;
     public string? RenderCache { get; init; }
     public int? FrameSize { get; init; }
     public long HeaderBytes { get; init; }

@@ -32,17 +32,29 @@ internal sealed class TitleLayer(RenderService renders, TitleRenderer renderer, 
     private long _previous = long.MinValue, _prefetchedTo = long.MinValue;
     private long _shown, _rendered, _fromCache, _dropped, _late, _failed, _checked;
 
-    public static SchedulerOptions SchedulerOptions(TitleRenderer renderer) => new() { Renderers = { renderer } };
+    /// <summary>
+    /// The scheduler with the title renderer. A title job waits on the disk longer than it renders (the render cache makes
+    /// every frame durable before it counts as cached), so there are more workers than cores.
+    /// </summary>
+    public static SchedulerOptions SchedulerOptions(TitleRenderer renderer) => new() { Workers = 6, Renderers = { renderer } };
 
     /// <summary>The layer, on unless <c>--title off</c> or a <c>--file</c> whose pixels it does not know.</summary>
     public static TitleLayer Create(IServiceProvider services, TitleRenderer renderer, PlaybackArguments arguments, RenderCacheFolder cache)
         => new(services.GetRequiredService<RenderService>(), renderer, arguments.Title && arguments.File is null, cache.Path,
             services.GetRequiredService<ILogger<TitleLayer>>());
 
-    /// <summary>Renders (or finds) the first title before the clock starts, as the player prerolls its first frame: it also opens the render cache.</summary>
+    /// <summary>
+    /// Renders (or finds) the first titles before the clock starts, as the player prerolls its first frame: this also
+    /// opens the render cache, and the prefetch that follows the play head starts with a lead.
+    /// </summary>
     public async Task PrerollAsync()
     {
-        if (enabled) (await renders.GetFrameAsync(renderer, 0)).Dispose();
+        if (!enabled) return;
+        var first = new Task<Frame>[Ahead];
+        for (int t = 0; t < Ahead; t++) first[t] = renders.GetFrameAsync(renderer, t).AsTask();
+        foreach (var frame in await Task.WhenAll(first)) frame.Dispose();
+        _previous = 0;
+        _prefetchedTo = Ahead - 1;
     }
 
     /// <summary>Asks for the title of clip frame <paramref name="time"/>, shown with the clip frame asked for with <paramref name="hints"/>.</summary>
