@@ -170,11 +170,8 @@ internal static class CommandPlanner
                     throw Fail(SessionError.UnknownAudioSequence, $"Clip '{clip.Id}' plays audio sequence #{a.Sequence}, which the session does not know.");
                 break;
         }
-        foreach (var other in m.Clips.Values)
-        {
-            if (other.Track == clip.Track && other.Id != clip.Id && other.Position < clip.End && clip.Position < other.End)
-                throw Fail(SessionError.ClipOverlaps, $"Clip '{clip.Id}' at {clip.Position}..{clip.End} would cover clip '{other.Id}' at {other.Position}..{other.End} on track '{clip.Track}'.");
-        }
+        if (m.Overlapping(clip) is { } other)
+            throw Fail(SessionError.ClipOverlaps, $"Clip '{clip.Id}' at {clip.Position}..{clip.End} would cover clip '{other.Id}' at {other.Position}..{other.End} on track '{clip.Track}'.");
     }
 
     private static void CheckId(string id, string what)

@@ -104,7 +104,22 @@ internal sealed class SessionState
         return state;
     }
 
-    public IReadOnlyList<string> UndoLabels() => _done.ToArray().Select(s => s.Label).Reverse().ToArray();
+    /// <summary>The number of the newest step that can be undone.</summary>
+    public long NewestStep => _done.Newest.Number;
 
-    public IReadOnlyList<string> RedoLabels() => _undone.Select(s => s.Label).Reverse().ToArray();
+    /// <summary>Labels of the newest <paramref name="most"/> steps that can be undone, newest first.</summary>
+    public IReadOnlyList<string> UndoLabels(int most)
+    {
+        var labels = new List<string>(Math.Min(most, _done.Count));
+        for (int i = _done.Count - 1; i >= 0 && labels.Count < most; i--) labels.Add(_done[i].Label);
+        return labels;
+    }
+
+    /// <summary>Labels of the next <paramref name="most"/> steps that can be redone, next first.</summary>
+    public IReadOnlyList<string> RedoLabels(int most)
+    {
+        var labels = new List<string>(Math.Min(most, _undone.Count));
+        for (int i = _undone.Count - 1; i >= 0 && labels.Count < most; i--) labels.Add(_undone[i].Label);
+        return labels;
+    }
 }

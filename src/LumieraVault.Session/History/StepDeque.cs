@@ -14,6 +14,9 @@ internal sealed class StepDeque
 
     public Step Newest => _ring[Slot(Count - 1)];
 
+    /// <summary>Step <paramref name="index"/>, counted from the oldest.</summary>
+    public Step this[int index] => _ring[Slot(index)];
+
     public void Push(Step step)
     {
         if (Count == _ring.Length) Grow();

@@ -53,7 +53,7 @@ internal abstract record Change
         public override SessionModel ApplyTo(SessionModel m)
         {
             Expect(!m.Clips.ContainsKey(Clip.Id) && m.Tracks.ContainsKey(Clip.Track), this);
-            return m.With(clips: m.Clips.Add(Clip.Id, Clip));
+            return m.WithClip(Clip);
         }
 
         public override Change Inverse() => new ClipRemoved(Clip);
@@ -64,7 +64,7 @@ internal abstract record Change
         public override SessionModel ApplyTo(SessionModel m)
         {
             Expect(m.Clips.TryGetValue(Clip.Id, out var c) && c == Clip, this);
-            return m.With(clips: m.Clips.Remove(Clip.Id));
+            return m.WithoutClip(Clip);
         }
 
         public override Change Inverse() => new ClipAdded(Clip);
@@ -75,7 +75,7 @@ internal abstract record Change
         public override SessionModel ApplyTo(SessionModel m)
         {
             Expect(m.Clips.TryGetValue(Id, out var c) && c.Track == FromTrack && c.Position == FromPosition && m.Tracks.ContainsKey(ToTrack), this);
-            return m.With(clips: m.Clips.SetItem(Id, c! with { Track = ToTrack, Position = ToPosition }));
+            return m.WithClipReplaced(c!, c! with { Track = ToTrack, Position = ToPosition });
         }
 
         public override Change Inverse() => new ClipMoved(Id, ToTrack, ToPosition, FromTrack, FromPosition);
@@ -86,7 +86,7 @@ internal abstract record Change
         public override SessionModel ApplyTo(SessionModel m)
         {
             Expect(m.Clips.TryGetValue(Id, out var c) && c.In == FromIn && c.Out == FromOut, this);
-            return m.With(clips: m.Clips.SetItem(Id, c! with { In = ToIn, Out = ToOut }));
+            return m.WithClipReplaced(c!, c! with { In = ToIn, Out = ToOut });
         }
 
         public override Change Inverse() => new ClipTrimmed(Id, ToIn, ToOut, FromIn, FromOut);

@@ -5,6 +5,9 @@ public abstract record ClipSource
 {
     private ClipSource() { }
 
+    // Only for probing the model's ordered index; never in a clip.
+    internal static readonly ClipSource None = new File("");
+
     /// <summary>A media file opened through the vault.</summary>
     public sealed record File(string Path) : ClipSource
     {

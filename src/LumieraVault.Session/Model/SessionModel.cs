@@ -17,14 +17,27 @@ public sealed class SessionModel
         ImmutableSortedDictionary.Create<string, Clip>(StringComparer.Ordinal),
         ImmutableSortedDictionary<int, AudioSequence>.Empty);
 
+    // The clips ordered by track and position, so that the overlap check and ClipsOn look at neighbours only.
+    private readonly ImmutableSortedSet<Clip> _byPlace;
+
     internal SessionModel(
         ImmutableSortedDictionary<string, Track> tracks,
         ImmutableSortedDictionary<string, Clip> clips,
         ImmutableSortedDictionary<int, AudioSequence> audio)
+        : this(tracks, clips, audio, ImmutableSortedSet.CreateRange(ClipPlace.Instance, clips.Values))
+    {
+    }
+
+    private SessionModel(
+        ImmutableSortedDictionary<string, Track> tracks,
+        ImmutableSortedDictionary<string, Clip> clips,
+        ImmutableSortedDictionary<int, AudioSequence> audio,
+        ImmutableSortedSet<Clip> byPlace)
     {
         Tracks = tracks;
         Clips = clips;
         AudioSequences = audio;
+        _byPlace = byPlace;
     }
 
     /// <summary>The tracks by id.</summary>
@@ -37,13 +50,56 @@ public sealed class SessionModel
     public ImmutableSortedDictionary<int, AudioSequence> AudioSequences { get; }
 
     /// <summary>The clips on <paramref name="track"/>, by position.</summary>
-    public IEnumerable<Clip> ClipsOn(string track) => Clips.Values.Where(c => c.Track == track).OrderBy(c => c.Position);
+    public IEnumerable<Clip> ClipsOn(string track)
+    {
+        for (int i = ~_byPlace.IndexOf(Probe(track, long.MinValue)); i < _byPlace.Count && _byPlace[i].Track == track; i++)
+            yield return _byPlace[i];
+    }
 
-    internal SessionModel With(
-        ImmutableSortedDictionary<string, Track>? tracks = null,
-        ImmutableSortedDictionary<string, Clip>? clips = null,
-        ImmutableSortedDictionary<int, AudioSequence>? audio = null)
-        => new(tracks ?? Tracks, clips ?? Clips, audio ?? AudioSequences);
+    /// <summary>A clip other than <paramref name="clip"/> itself that covers part of its place, if any.</summary>
+    internal Clip? Overlapping(Clip clip)
+    {
+        int at = ~_byPlace.IndexOf(Probe(clip.Track, clip.Position));
+        for (int i = at - 1; i >= 0 && i >= at - 2; i--)
+        {
+            var before = _byPlace[i];
+            if (before.Id == clip.Id) continue;
+            if (before.Track == clip.Track && before.End > clip.Position) return before;
+            break;
+        }
+        for (int i = at; i < _byPlace.Count && i <= at + 1; i++)
+        {
+            var after = _byPlace[i];
+            if (after.Id == clip.Id) continue;
+            if (after.Track == clip.Track && after.Position < clip.End) return after;
+            break;
+        }
+        return null;
+    }
+
+    internal SessionModel With(ImmutableSortedDictionary<string, Track>? tracks = null, ImmutableSortedDictionary<int, AudioSequence>? audio = null)
+        => new(tracks ?? Tracks, Clips, audio ?? AudioSequences, _byPlace);
+
+    internal SessionModel WithClip(Clip clip) => new(Tracks, Clips.Add(clip.Id, clip), AudioSequences, _byPlace.Add(clip));
+
+    internal SessionModel WithoutClip(Clip clip) => new(Tracks, Clips.Remove(clip.Id), AudioSequences, _byPlace.Remove(clip));
+
+    internal SessionModel WithClipReplaced(Clip old, Clip clip) => new(Tracks, Clips.SetItem(clip.Id, clip), AudioSequences, _byPlace.Remove(old).Add(clip));
+
+    // The empty id sorts before every clip at the same place.
+    private static Clip Probe(string track, long position) => new("", track, ClipSource.None, 0, 0, position);
+
+    private sealed class ClipPlace : IComparer<Clip>
+    {
+        public static readonly ClipPlace Instance = new();
+
+        public int Compare(Clip? x, Clip? y)
+        {
+            int c = string.CompareOrdinal(x!.Track, y!.Track);
+            if (c == 0) c = x.Position.CompareTo(y.Position);
+            return c != 0 ? c : string.CompareOrdinal(x.Id, y.Id);
+        }
+    }
 
     /// <summary>
     /// The whole model as text, one line per track, clip and sequence, in a fixed order: two models are the same
