@@ -47,6 +47,7 @@ public sealed class EditorSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(system);
         ArgumentException.ThrowIfNullOrEmpty(id);
         var settings = SessionSettings.From(system.Settings.Config);
+        if (settings.Database == SessionDatabase.PostgreSql) await PostgreSqlCheck.RunAsync(settings.PostgreSqlConnectionString, cancellationToken).ConfigureAwait(false);
         var guard = settings.Database == SessionDatabase.Sqlite ? SqliteGuard.Open(settings.SqlitePath, settings.LockTimeout) : null;
         try
         {

@@ -146,7 +146,9 @@ internal sealed class SessionActor : UntypedPersistentActor
 
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
-        _started.TrySetException(Classify(reason, $"Session '{PersistenceId}' could not be read from its database"));
+        string what = $"Session '{PersistenceId}' could not be read from {_settings.DatabaseName}";
+        var named = Classify(reason, what);
+        _started.TrySetException(named.Message.StartsWith(what, StringComparison.Ordinal) ? named : new SessionException(named.Error, $"{what}: {named.Message}", reason));
         base.OnRecoveryFailure(reason, message);
     }
 

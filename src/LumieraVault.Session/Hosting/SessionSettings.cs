@@ -41,6 +41,9 @@ public sealed record SessionSettings
     /// <summary>Most events in one journal transaction.</summary>
     public required int JournalBatchSize { get; init; }
 
+    /// <summary>The database as a person would name it in a message (the file, or the PostgreSQL server and database).</summary>
+    public string DatabaseName => Database == SessionDatabase.Sqlite ? $"'{SqlitePath}'" : "its PostgreSQL database";
+
     /// <summary>The embedded reference configuration with every default.</summary>
     public static Config Reference { get; } = LoadReference();
 
