@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using Akka.TestKit.Xunit2;
+using FsCheck.Xunit;
 using LumieraVault.Audio;
 using LumieraVault.Audio.Editing;
 using LumieraVault.Session.Commands;
@@ -250,6 +252,75 @@ public abstract class SessionSpecs : TestKit, IAsyncLifetime
         // Undone: the clip, the track and the trim.
         Assert.Equal(edits[..6], left.Edits);
         Assert.Equal(1000 - 50 + 20 + 7, left.Length);
+    }
+
+    /// <summary>
+    /// Random steps (moves, trims, groups of both), undos and redos of several steps, and commands that do not fit,
+    /// applied both to the session and to <see cref="UndoModel"/>: after every one they agree on the clips and the
+    /// undo and redo counts, and a restart rebuilds the same. Each case decodes its operations from integers, so
+    /// FsCheck shrinks a failure to a short list.
+    /// </summary>
+    [Property(MaxTest = 8)]
+    public void UndoAndRedoAgreeWithAPlainModelAcrossARestart(int[] codes)
+    {
+        string id = $"{Id}-p{Interlocked.Increment(ref s_sessions)}";
+        var model = new UndoModel();
+        var host = SessionHost.StartAsync(Backend, id).GetAwaiter().GetResult();
+        try
+        {
+            var s = host.Session;
+            s.ApplyAsync(VideoTrack("v")).GetAwaiter().GetResult();
+            model.Push(model.Clips);
+            var setup = Enumerable.Range(0, 3).Select(i => FileClip($"c{i}", "v", i * UndoModel.Spacing)).ToArray();
+            s.ApplyAsync("setup", setup).GetAwaiter().GetResult();
+            model.Push(Enumerable.Range(0, 3).ToImmutableDictionary(i => $"c{i}", i => ((long)i * UndoModel.Spacing, 10L)));
+            foreach (int code in codes.Take(30))
+            {
+                var r = new Random(code);
+                int kind = r.Next(4);
+                bool fits;
+                Task<SessionAck> sent;
+                if (kind == 0)
+                {
+                    int steps = 1 + r.Next(3);
+                    fits = model.Undo(steps);
+                    sent = s.UndoAsync(steps);
+                }
+                else if (kind == 1)
+                {
+                    int steps = 1 + r.Next(3);
+                    fits = model.Redo(steps);
+                    sent = s.RedoAsync(steps);
+                }
+                else
+                {
+                    var changes = Enumerable.Range(0, kind == 3 ? 2 : 1)
+                        .Select(_ => r.Next(2) == 0
+                            ? ($"c{r.Next(4)}", (long?)(r.Next(6) * UndoModel.Spacing), (long?)null)
+                            : ($"c{r.Next(3)}", null, 1 + r.Next(15)))
+                        .ToArray();
+                    fits = model.Step(changes);
+                    sent = s.ApplyAsync("step", changes.Select(UndoModel.Command).ToArray());
+                }
+                var error = Record.ExceptionAsync(() => sent).GetAwaiter().GetResult();
+                Assert.True(fits == error is null, $"the model says {(fits ? "fits" : "does not fit")}, the session said {error?.Message ?? "done"}");
+                AssertAgree(model, s.GetViewAsync().GetAwaiter().GetResult());
+            }
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            host = SessionHost.StartAsync(Backend, id).GetAwaiter().GetResult();
+            AssertAgree(model, host.Session.GetViewAsync().GetAwaiter().GetResult());
+        }
+        finally
+        {
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private static void AssertAgree(UndoModel model, SessionView view)
+    {
+        Assert.Equal(model.Clips.OrderBy(c => c.Key).Select(c => (c.Key, c.Value.Position, c.Value.Length)),
+            view.Model.Clips.Values.Select(c => (c.Id, c.Position, c.Duration)));
+        Assert.Equal((model.UndoCount, model.RedoCount), (view.UndoCount, view.RedoCount));
     }
 
     private sealed class HistoryComparer : IEqualityComparer<SessionHistory>
