@@ -1,4 +1,9 @@
 using Akka.Actor;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using LumieraVault.Session.History;
 using LumieraVault.Session.Commands;
 using LumieraVault.Session.Hosting;
 using LumieraVault.Session.Persistence;
@@ -20,8 +25,11 @@ public sealed class EditorSession : IAsyncDisposable
     private readonly SqliteGuard? _guard;
     private int _disposed;
 
-    private EditorSession(string id, SessionSettings settings, IActorRef actor, Task stopped, SqliteGuard? guard)
+    private readonly ActorSystem _system;
+
+    private EditorSession(ActorSystem system, string id, SessionSettings settings, IActorRef actor, Task stopped, SqliteGuard? guard)
     {
+        _system = system;
         Id = id;
         Settings = settings;
         _actor = actor;
@@ -76,7 +84,7 @@ public sealed class EditorSession : IAsyncDisposable
                 system.Stop(actor);
                 throw;
             }
-            return new EditorSession(id, settings, actor, stopped, guard);
+            return new EditorSession(system, id, settings, actor, stopped, guard);
         }
         catch
         {
@@ -127,6 +135,20 @@ public sealed class EditorSession : IAsyncDisposable
     {
         var reply = NewReply<SessionHistory>();
         return Send(new SessionProtocol.GetHistory(reply), reply);
+    }
+
+    /// <summary>
+    /// The session's journal as it is in the database, oldest first, one line per event (steps with their changes,
+    /// undos, redos), at most <paramref name="most"/> of them from <paramref name="fromSequenceNr"/> on.
+    /// </summary>
+    public async Task<IReadOnlyList<LogEntry>> ReadLogAsync(long fromSequenceNr = 1, int most = 1000)
+    {
+        var journal = PersistenceQuery.Get(_system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier);
+        var events = await journal.CurrentEventsByPersistenceId(Id, fromSequenceNr, long.MaxValue)
+            .Take(most)
+            .RunWith(Sink.Seq<EventEnvelope>(), _system.Materializer())
+            .ConfigureAwait(false);
+        return events.Select(e => new LogEntry(e.SequenceNr, e.Event is SessionEvent se ? se.Describe() : e.Event.ToString() ?? "")).ToArray();
     }
 
     /// <summary>Waits until every modification sent before is written, stops the session and lets go of its database.</summary>

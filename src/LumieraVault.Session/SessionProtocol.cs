@@ -19,6 +19,13 @@ public sealed record SessionAck(long SequenceNr, long Step, int UndoCount, int R
 /// <param name="NextRedo">The label of the step a redo does again, if any.</param>
 public sealed record SessionView(SessionModel Model, long SequenceNr, int UndoCount, int RedoCount, string? NextUndo, string? NextRedo);
 
+/// <summary>One event of the session's journal, as text.</summary>
+public sealed record LogEntry(long SequenceNr, string Text)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"#{SequenceNr} {Text}";
+}
+
 /// <summary>The labels of the steps that can be undone (newest first) and redone (next first).</summary>
 public sealed record SessionHistory(IReadOnlyList<string> Undo, IReadOnlyList<string> Redo);
 

@@ -7,6 +7,15 @@ internal abstract record SessionEvent
 {
     private SessionEvent() { }
 
+    /// <summary>The event as one line of text for a person.</summary>
+    public string Describe() => this switch
+    {
+        StepDone d => $"step {d.Step.Number} '{d.Step.Label}': {string.Join("; ", d.Step.Changes.Select(c => c.ToString()))}",
+        Undone u => $"undo {u.Steps} step(s)",
+        Redone r => $"redo {r.Steps} step(s)",
+        _ => ToString(),
+    };
+
     public sealed record StepDone(Step Step) : SessionEvent;
 
     public sealed record Undone(int Steps) : SessionEvent;

@@ -68,7 +68,6 @@ public static class SessionConfig
                   parallelism = {{parallelism}}
                   batch-size = {{batch}}
                   buffer-size = {{Math.Max(5000, settings.JournalBatchSize * 4)}}
-                  tag-write-mode = Csv
                 }
               }
               snapshot-store {
@@ -82,7 +81,6 @@ public static class SessionConfig
               query.journal.sql {
                 connection-string = {{Quote(connection)}}
                 provider-name = {{Quote(provider)}}
-                tag-write-mode = Csv
               }
             }
             akka.actor {
