@@ -32,9 +32,10 @@ public sealed class SampleSequence
     private long _unpublishedFrom = -1, _unpublishedTo;
     private readonly List<Run> _unpublished = new();
 
-    internal SampleSequence(SampleStore store, int id, string name, SampleFormat format)
+    internal SampleSequence(SampleStore store, int id, string name, SampleFormat format, int sampleRate)
     {
         Store = store;
+        SampleRate = sampleRate;
         Id = id;
         Name = name;
         Format = format;
@@ -54,6 +55,9 @@ public sealed class SampleSequence
 
     /// <summary>The format of the sequence's blocks; pastes need sources of the same format.</summary>
     public SampleFormat Format { get; }
+
+    /// <summary>Samples per second, as given when the sequence was made (kept, not used by the store).</summary>
+    public int SampleRate { get; }
 
     /// <summary>Samples in the sequence now (appended samples count once their block is sealed).</summary>
     public long Length => _state.Length;
@@ -87,6 +91,35 @@ public sealed class SampleSequence
 
     internal BaseIndex Take { get; }
 
+    internal bool IsRemoved { get; private set; }
+
+    internal void MarkRemoved()
+    {
+        lock (_gate)
+        {
+            IsRemoved = true;
+            _state = SequenceState.Empty;
+            _done.Clear();
+            _undone.Clear();
+        }
+    }
+
+    /// <summary>True if the current version or any edit in the history points into <paramref name="take"/>.</summary>
+    internal bool Uses(BaseIndex take)
+    {
+        lock (_gate)
+        {
+            static bool In(Run[] runs, BaseIndex t) => runs.Any(r => ReferenceEquals(r.Source, t));
+            return In(_state.Runs, take) || _done.Concat(_undone).Any(a => In(a.Removed, take) || In(a.Inserted, take));
+        }
+    }
+
+    private void ThrowIfRemoved()
+    {
+        Store.ThrowIfClosed();
+        if (IsRemoved) throw new AudioException(AudioError.UnknownSequence, $"'{Name}' was removed from its store.");
+    }
+
     internal SequenceState State => _state;
 
     /// <summary>Entry <paramref name="entry"/> of the sequence's base index: a block number, or a negative event.</summary>
@@ -103,7 +136,7 @@ public sealed class SampleSequence
     public void Apply(SequenceEdit edit)
     {
         ArgumentNullException.ThrowIfNull(edit);
-        Store.ThrowIfClosed();
+        ThrowIfRemoved();
         lock (_gate)
         {
             var state = _state;
@@ -237,7 +270,7 @@ public sealed class SampleSequence
     /// </summary>
     public async ValueTask AppendAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken = default)
     {
-        Store.ThrowIfClosed();
+        ThrowIfRemoved();
         await _appendGate.WaitAsync(cancellationToken);
         try
         {
@@ -267,7 +300,7 @@ public sealed class SampleSequence
     /// <summary>Appends int16 samples (float sequences store them as <c>s / 32768</c>).</summary>
     public async ValueTask AppendAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default)
     {
-        Store.ThrowIfClosed();
+        ThrowIfRemoved();
         await _appendGate.WaitAsync(cancellationToken);
         try
         {
@@ -324,7 +357,7 @@ public sealed class SampleSequence
     /// </summary>
     public void AppendBlocks(ReadOnlySpan<int> blocks)
     {
-        Store.ThrowIfClosed();
+        ThrowIfRemoved();
         if (!_appendGate.Wait(0))
             throw new AudioException(AudioError.InvalidArgument, $"An append to '{Name}' is in progress.");
         try

@@ -22,6 +22,9 @@ public sealed class SampleStore : IAsyncDisposable
     private readonly IActorRef _actor;
     private volatile SampleSequence[] _sequences = [];
     private volatile bool _closed;
+    private volatile bool _terminated;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<GroupLease>, byte> _pendingLeases = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<bool>, byte> _pendingSaves = new();
 
     private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks)
     {
@@ -30,6 +33,27 @@ public sealed class SampleStore : IAsyncDisposable
         Blocks = blocks;
         Vault = Vault.Get(system);
         _actor = system.ActorOf(BlockStoreActor.Props(Vault, folder, blocks), $"lumiera-audio-store-{Interlocked.Increment(ref s_instances)}");
+        system.WhenTerminated.ContinueWith(_ => OnSystemTerminated(), TaskScheduler.Default);
+    }
+
+    /// <summary>The store actor is gone with its system: whatever waits for it hears so instead of waiting forever.</summary>
+    private void OnSystemTerminated()
+    {
+        _terminated = true;
+        _closed = true;
+        var stopped = new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed: its actor system terminated.");
+        foreach (var lease in _pendingLeases.Keys) lease.TrySetException(stopped);
+        foreach (var save in _pendingSaves.Keys) save.TrySetException(stopped);
+    }
+
+    private Task<T> Track<T>(System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<T>, byte> pending, TaskCompletionSource<T> reply, object message)
+    {
+        pending.TryAdd(reply, 0);
+        reply.Task.ContinueWith(_ => pending.TryRemove(reply, out byte _), TaskScheduler.Default);
+        // Registered first, checked after: a termination in between fails the reply one way or the other.
+        if (_terminated) reply.TrySetException(new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed: its actor system terminated."));
+        _actor.Tell(message);
+        return reply.Task;
     }
 
     /// <summary>The folder of the store's files.</summary>
@@ -39,7 +63,9 @@ public sealed class SampleStore : IAsyncDisposable
     public AudioSettings Settings { get; }
 
     /// <summary>The sequences, in the order they were made (a sequence's <see cref="SampleSequence.Id"/> is its place here).</summary>
-    public IReadOnlyList<SampleSequence> Sequences => _sequences;
+    public IReadOnlyList<SampleSequence> Sequences => _sequences.Where(s => !s.IsRemoved).ToArray();
+
+    internal IReadOnlyList<SampleSequence> AllSequences => _sequences;
 
     /// <summary>Block-group files the store has.</summary>
     public int BlockGroupCount => Blocks.Count;
@@ -50,13 +76,14 @@ public sealed class SampleStore : IAsyncDisposable
 
     /// <summary>
     /// Opens the store in <paramref name="folder"/> (made if missing), reading its manifest if it has one and
-    /// registering its block-group files with the vault of <paramref name="system"/>.
+    /// registering its block-group files with the vault of <paramref name="system"/>. The settings come from the
+    /// <c>lumiera.audio</c> section of the system's configuration unless <paramref name="settings"/> gives them.
     /// </summary>
-    public static async Task<SampleStore> OpenAsync(ActorSystem system, string folder)
+    public static async Task<SampleStore> OpenAsync(ActorSystem system, string folder, AudioSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        var settings = AudioSettings.From(system.Settings.Config);
+        settings = (settings ?? AudioSettings.From(system.Settings.Config)).Validated();
         string full = Path.GetFullPath(folder);
         try
         {
@@ -93,17 +120,21 @@ public sealed class SampleStore : IAsyncDisposable
         return store;
     }
 
-    /// <summary>Makes an empty sequence; names are unique in a store.</summary>
-    public SampleSequence CreateSequence(string name, SampleFormat format = SampleFormat.Float32)
+    /// <summary>
+    /// Makes an empty sequence; names are unique in a store. <paramref name="sampleRate"/> is kept with it (in the
+    /// manifest too) for those who play or export it; the store itself counts samples, not time.
+    /// </summary>
+    public SampleSequence CreateSequence(string name, SampleFormat format = SampleFormat.Float32, int sampleRate = 48_000)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         format.Check();
+        if (sampleRate <= 0) throw new AudioException(AudioError.InvalidArgument, $"A sample rate must be positive (was {sampleRate}).");
         ThrowIfClosed();
         lock (_gate)
         {
-            if (_sequences.Any(s => s.Name == name))
+            if (_sequences.Any(s => s.Name == name && !s.IsRemoved))
                 throw new AudioException(AudioError.SequenceExists, $"The store in '{Folder}' has a sequence named '{name}' already.");
-            var sequence = new SampleSequence(this, _sequences.Length, name, format);
+            var sequence = new SampleSequence(this, _sequences.Length, name, format, sampleRate);
             _sequences = [.. _sequences, sequence];
             return sequence;
         }
@@ -113,13 +144,31 @@ public sealed class SampleStore : IAsyncDisposable
     public SampleSequence GetSequence(int id)
     {
         var all = _sequences;
-        if ((uint)id >= (uint)all.Length) throw new AudioException(AudioError.UnknownSequence, $"The store in '{Folder}' has no sequence #{id}.");
+        if ((uint)id >= (uint)all.Length || all[id].IsRemoved) throw new AudioException(AudioError.UnknownSequence, $"The store in '{Folder}' has no sequence #{id}.");
         return all[id];
     }
 
     /// <summary>The sequence named <paramref name="name"/>.</summary>
     public SampleSequence GetSequence(string name)
-        => _sequences.FirstOrDefault(s => s.Name == name) ?? throw new AudioException(AudioError.UnknownSequence, $"The store in '{Folder}' has no sequence named '{name}'.");
+        => _sequences.FirstOrDefault(s => s.Name == name && !s.IsRemoved) ?? throw new AudioException(AudioError.UnknownSequence, $"The store in '{Folder}' has no sequence named '{name}'.");
+
+    /// <summary>
+    /// Removes a sequence that no other sequence uses (by a paste, now or in its undo history): what a failed
+    /// import does to leave nothing half-made. Its id is not given out again; the blocks it sealed stay in their
+    /// groups, unused (a sealed block is never written again).
+    /// </summary>
+    public async Task RemoveSequenceAsync(SampleSequence sequence)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        ThrowIfClosed();
+        if (!ReferenceEquals(sequence.Store, this) || sequence.IsRemoved)
+            throw new AudioException(AudioError.UnknownSequence, $"'{sequence.Name}' is not a sequence of the store in '{Folder}'.");
+        var user = _sequences.FirstOrDefault(s => !ReferenceEquals(s, sequence) && !s.IsRemoved && s.Uses(sequence.Take));
+        if (user is not null)
+            throw new AudioException(AudioError.InvalidArgument, $"'{sequence.Name}' cannot be removed: '{user.Name}' uses its samples (undo that paste, or remove '{user.Name}', first).");
+        await sequence.FinishAppendAsync();
+        sequence.MarkRemoved();
+    }
 
     /// <summary>A walker to render and summarize sequences of this store on the caller's thread. Dispose it to unpin its groups.</summary>
     public SampleWalker CreateWalker()
@@ -142,27 +191,27 @@ public sealed class SampleStore : IAsyncDisposable
     {
         var bytes = Manifest.Write(this);
         var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _actor.Tell(new BlockStoreProtocol.Save(bytes, reply));
-        return reply.Task;
+        return Track(_pendingSaves, reply, new BlockStoreProtocol.Save(bytes, reply));
     }
 
     /// <summary>Finishes every append, saves, and closes the store's files. Dispose the walkers first.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_closed) return;
-        foreach (var s in _sequences) await s.FinishAppendAsync();
+        foreach (var s in _sequences)
+        {
+            if (!s.IsRemoved) await s.FinishAppendAsync();
+        }
         await SaveCoreAsync();
         _closed = true;
         var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _actor.Tell(new BlockStoreProtocol.Close(reply));
-        await reply.Task;
+        await Track(_pendingSaves, reply, new BlockStoreProtocol.Close(reply));
     }
 
     internal Task<GroupLease> LeaseAsync(SampleFormat format)
     {
         var reply = new TaskCompletionSource<GroupLease>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _actor.Tell(new BlockStoreProtocol.LeaseGroup(format, reply));
-        return reply.Task;
+        return Track(_pendingLeases, reply, new BlockStoreProtocol.LeaseGroup(format, reply));
     }
 
     internal void ReturnLease(GroupLease lease) => _actor.Tell(new BlockStoreProtocol.ReturnLease(lease));
@@ -172,12 +221,12 @@ public sealed class SampleStore : IAsyncDisposable
         if (_closed) throw new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed.");
     }
 
-    internal SampleSequence Restore(int id, string name, SampleFormat format)
+    internal SampleSequence Restore(int id, string name, SampleFormat format, int sampleRate)
     {
         lock (_gate)
         {
             if (id != _sequences.Length) throw new AudioException(AudioError.CorruptManifest, $"The manifest of '{Folder}' lists sequence #{id} out of order.");
-            var sequence = new SampleSequence(this, id, name, format);
+            var sequence = new SampleSequence(this, id, name, format, sampleRate);
             _sequences = [.. _sequences, sequence];
             return sequence;
         }

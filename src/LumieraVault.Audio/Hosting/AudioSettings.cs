@@ -18,16 +18,21 @@ public sealed record AudioSettings
     public static AudioSettings From(Config config)
     {
         var c = config.WithFallback(Reference).GetConfig("lumiera.audio");
-        var settings = new AudioSettings
+        return new AudioSettings
         {
             PinnedGroups = c.GetInt("walker.pinned-groups", 16),
             HistoryLimit = c.GetInt("history-limit", 0),
-        };
-        if (settings.PinnedGroups < 1)
-            throw new ArgumentOutOfRangeException(nameof(PinnedGroups), settings.PinnedGroups, "lumiera.audio.walker.pinned-groups must be at least 1.");
-        if (settings.HistoryLimit < 0)
-            throw new ArgumentOutOfRangeException(nameof(HistoryLimit), settings.HistoryLimit, "lumiera.audio.history-limit cannot be negative.");
-        return settings;
+        }.Validated();
+    }
+
+    /// <summary>These settings, checked: an out-of-range value throws <see cref="ArgumentOutOfRangeException"/> naming its key.</summary>
+    public AudioSettings Validated()
+    {
+        if (PinnedGroups < 1)
+            throw new ArgumentOutOfRangeException(nameof(PinnedGroups), PinnedGroups, "lumiera.audio.walker.pinned-groups must be at least 1.");
+        if (HistoryLimit < 0)
+            throw new ArgumentOutOfRangeException(nameof(HistoryLimit), HistoryLimit, "lumiera.audio.history-limit cannot be negative.");
+        return this;
     }
 
     private static Config LoadReference()

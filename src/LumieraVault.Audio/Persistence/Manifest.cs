@@ -20,7 +20,7 @@ internal sealed class Manifest
 
     public sealed record Group(int Number, SampleFormat Format, int Sealed, SampleSummary[] Fine);
 
-    private sealed record Sequence(int Id, string Name, SampleFormat Format, int[] Entries, RunData[] Runs);
+    private sealed record Sequence(int Id, string Name, SampleFormat Format, int SampleRate, bool Removed, int[] Entries, RunData[] Runs);
 
     private sealed record RunData(int Owner, long SourceStart, long Length, float Gain, Ramp[]? Ramps);
 
@@ -38,10 +38,10 @@ internal sealed class Manifest
     {
         // Sequences first: every block they name was sealed before it was published, so the groups read after
         // them hold it.
-        var sequences = store.Sequences.Select(s =>
+        var sequences = store.AllSequences.Select(s =>
         {
             var state = s.State;
-            long count = s.Take.Count;
+            long count = s.IsRemoved ? 0 : s.Take.Count;
             var entries = new int[count];
             for (long e = 0; e < count; e++) entries[e] = s.Take[e];
             return (s, entries, state);
@@ -77,6 +77,8 @@ internal sealed class Manifest
                 w.Write(s.Id);
                 w.Write(s.Name);
                 w.Write((byte)s.Format);
+                w.Write(s.SampleRate);
+                w.Write(s.IsRemoved);
                 w.Write(entries.LongLength);
                 w.Write(MemoryMarshal.AsBytes(entries.AsSpan()));
                 w.Write(state.Runs.Length);
@@ -148,6 +150,9 @@ internal sealed class Manifest
                 int id = r.ReadInt32();
                 string name = r.ReadString();
                 var format = ReadFormat(r, path);
+                int sampleRate = r.ReadInt32();
+                if (sampleRate <= 0) throw Corrupt(path, $"sequence '{name}' has sample rate {sampleRate}");
+                bool removed = r.ReadBoolean();
                 long entryCount = r.ReadInt64();
                 if (entryCount < 0 || entryCount > int.MaxValue) throw Corrupt(path, $"sequence '{name}' has {entryCount} entries");
                 var entries = new int[entryCount];
@@ -164,7 +169,7 @@ internal sealed class Manifest
                     for (int q = 0; q < rampCount; q++) ramps![q] = new Ramp(r.ReadInt64(), r.ReadInt64(), r.ReadSingle(), r.ReadSingle());
                     runs[k] = new RunData(owner, sourceStart, length, gain, ramps);
                 }
-                sequences.Add(new Sequence(id, name, format, entries, runs));
+                sequences.Add(new Sequence(id, name, format, sampleRate, removed, entries, runs));
             }
             return new Manifest(groups, sequences);
         }
@@ -178,7 +183,7 @@ internal sealed class Manifest
     public void RestoreSequences(SampleStore store)
     {
         string path = Path.Combine(store.Folder, "store.manifest");
-        var made = _sequences.Select(s => store.Restore(s.Id, s.Name, s.Format)).ToArray();
+        var made = _sequences.Select(s => store.Restore(s.Id, s.Name, s.Format, s.SampleRate)).ToArray();
         for (int i = 0; i < _sequences.Count; i++)
         {
             var data = _sequences[i];
@@ -206,6 +211,7 @@ internal sealed class Manifest
                 runs[k] = new Run(source, rd.SourceStart, rd.Length, rd.Gain, rd.Ramps);
             }
             made[i].Restore(new SequenceState(runs));
+            if (data.Removed) made[i].MarkRemoved();
         }
     }
 

@@ -23,10 +23,16 @@ public sealed class SampleWalker : IDisposable
     private readonly Frame[] _pinFrame;
     private readonly nint[] _pinAddress;
     private readonly long[] _pinUsed;
+    private int[] _slotOf = new int[64]; // group number -> pin slot + 1 (0: not pinned)
     private long _tick;
     private int _lastGroup = -1;
     private nint _lastAddress;
     private bool _disposed;
+
+    // Where the last render ended: playback asks for the samples that follow, and finds their run without a search.
+    private SequenceState? _cursorState;
+    private long _cursorPosition = -1;
+    private int _cursorRun;
 
     internal SampleWalker(SampleStore store)
     {
@@ -135,15 +141,24 @@ public sealed class SampleWalker : IDisposable
     private void RenderState(SequenceState state, long start, Span<float> destination)
     {
         if (destination.IsEmpty) return;
-        int i = state.RunAt(start);
+        int i = ReferenceEquals(state, _cursorState) && start == _cursorPosition && start < state.Starts[_cursorRun + 1]
+            ? _cursorRun
+            : state.RunAt(start);
         long offset = start - state.Starts[i];
         int done = 0;
-        while (done < destination.Length)
+        while (true)
         {
             ref readonly var run = ref state.Runs[i];
             int n = (int)Math.Min(run.Length - offset, destination.Length - done);
             RenderRun(run, offset, destination.Slice(done, n));
             done += n;
+            if (done == destination.Length)
+            {
+                _cursorState = state;
+                _cursorPosition = start + done;
+                _cursorRun = offset + n < run.Length ? i : i + 1;
+                return;
+            }
             offset = 0;
             i++;
         }
@@ -189,6 +204,16 @@ public sealed class SampleWalker : IDisposable
             }
             else
             {
+                // A take as recorded names consecutive blocks of a group: copy them in one go.
+                int last = entry;
+                while (done + n < destination.Length && (last & (AudioLayout.BlocksPerGroup - 1)) != AudioLayout.BlocksPerGroup - 1)
+                {
+                    long next = e + (last - entry) + 1;
+                    if (entries[next >> AudioLayout.IndexGroupShift][next & (AudioLayout.IndexGroupEntries - 1)] != last + 1) break;
+                    last++;
+                    n += Math.Min(perBlock, destination.Length - done - n);
+                }
+                part = destination.Slice(done, n);
                 nint block = GroupAddress(entry >> AudioLayout.GroupShift) + (entry & (AudioLayout.BlocksPerGroup - 1)) * AudioLayout.BlockBytes;
                 if (int16) SampleMath.Widen((short*)block + within, part, SampleMath.Int16Scale);
                 else new ReadOnlySpan<float>((float*)block + within, n).CopyTo(part);
@@ -287,14 +312,7 @@ public sealed class SampleWalker : IDisposable
         return _lastAddress;
     }
 
-    private int Slot(int group)
-    {
-        for (int k = 0; k < _pinGroup.Length; k++)
-        {
-            if (_pinGroup[k] == group) return k;
-        }
-        return -1;
-    }
+    private int Slot(int group) => group < _slotOf.Length ? _slotOf[group] - 1 : -1;
 
     private unsafe int Keep(int group, Frame frame)
     {
@@ -304,6 +322,8 @@ public sealed class SampleWalker : IDisposable
             if (_pinUsed[k] < _pinUsed[victim]) victim = k;
         }
         Unpin(victim);
+        if (group >= _slotOf.Length) Array.Resize(ref _slotOf, Math.Max(_slotOf.Length * 2, group + 1));
+        _slotOf[group] = victim + 1;
         _pinGroup[victim] = group;
         _pinFrame[victim] = frame;
         _pinAddress[victim] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(frame.Span));
@@ -315,6 +335,7 @@ public sealed class SampleWalker : IDisposable
     {
         if (_pinGroup[slot] < 0) return;
         if (_pinGroup[slot] == _lastGroup) _lastGroup = -1;
+        _slotOf[_pinGroup[slot]] = 0;
         _pinFrame[slot].Dispose();
         _pinFrame[slot] = default;
         _pinGroup[slot] = -1;
