@@ -224,6 +224,24 @@ public abstract class SessionSpecs : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALogThatUndoesMoreThanASmallerUndoDepthKeepsIsANamedErrorOnStart()
+    {
+        await using (var host = await StartAsync())
+        {
+            await host.Session.ApplyAsync(VideoTrack("v"));
+            for (int i = 0; i < 4; i++) await host.Session.ApplyAsync(FileClip($"c{i}", "v", i * 20L));
+            await host.Session.UndoAsync(4);
+        }
+        var e = await Assert.ThrowsAsync<SessionException>(async () => await StartAsync("lumiera.session.undo-depth = 2"));
+        Assert.Equal(SessionError.LogInconsistent, e.Error);
+        Assert.Contains("undo-depth", e.Message);
+
+        // With the depth it was written with, it is the same session.
+        await using var again = await StartAsync();
+        Assert.Equal("track v 'Video v' Video\n", await again.TextAsync());
+    }
+
+    [Fact]
     public async Task AudioEditsAreLoggedAsTheSampleStoresEditValues()
     {
         SequenceEdit[] edits =

@@ -34,11 +34,24 @@ internal sealed class SessionState
                 Commit(d.Step, ChangeList.Do(Model, d.Step.Changes));
                 break;
             case SessionEvent.Undone u:
-                Undo(u.Steps);
+                Replayed(() => Undo(u.Steps));
                 break;
             case SessionEvent.Redone r:
-                Redo(r.Steps);
+                Replayed(() => Redo(r.Steps));
                 break;
+        }
+    }
+
+    private void Replayed(Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (SessionException e) when (e.Error is SessionError.NothingToUndo or SessionError.NothingToRedo)
+        {
+            throw new SessionException(SessionError.LogInconsistent,
+                $"The log undoes or redoes more steps than the history it rebuilds holds ({e.Message}); was it written with a larger lumiera.session.undo-depth than {UndoDepth}?", e);
         }
     }
 
