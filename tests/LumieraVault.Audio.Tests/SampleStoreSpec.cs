@@ -337,6 +337,38 @@ public sealed class SampleStoreSpec : AudioSpec
     }
 
     [Fact]
+    public async Task A_walker_on_another_thread_sees_whole_versions_while_edits_and_undos_go_on()
+    {
+        var store = await OpenStoreAsync();
+        var tone = Tone(20_000, 4);
+        var s = await FilledAsync(store, "mono", tone);
+        float[] cut = [.. tone[..1000], .. tone[1500..6000]];
+        var original = tone[..5500];
+        using var stop = new CancellationTokenSource();
+        int renders = 0;
+        var reader = Task.Run(() =>
+        {
+            using var walker = store.CreateWalker();
+            var buffer = new float[5500];
+            while (!stop.IsCancellationRequested || renders < 100)
+            {
+                walker.Render(s, 0, buffer);
+                if (!buffer.AsSpan().SequenceEqual(original) && !buffer.AsSpan().SequenceEqual(cut))
+                    throw new InvalidOperationException("The walker saw a sequence that no edit made.");
+                renders++;
+            }
+        });
+        for (int i = 0; i < 2000; i++)
+        {
+            s.Apply(new SequenceEdit.Cut(1000, 500));
+            s.Undo();
+        }
+        stop.Cancel();
+        await reader.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(renders >= 100);
+    }
+
+    [Fact]
     public void Edits_are_values_that_serialize_and_come_back_equal()
     {
         SequenceEdit[] edits =
