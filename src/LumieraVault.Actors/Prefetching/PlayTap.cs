@@ -84,6 +84,22 @@ internal sealed class PlayTap
         Volatile.Write(ref e.Seq, i);
     }
 
+    /// <summary>Entries claimed so far.</summary>
+    public long Written => Volatile.Read(ref _head);
+
+    /// <summary>Whether exactly <paramref name="count"/> entries were claimed and every one of them is written (for specs to wait on).</summary>
+    public bool HasWritten(long count)
+        => Written == count && (count == 0 || Volatile.Read(ref _ring[(count - 1) & _mask].Seq) == count - 1 && AllWritten(count));
+
+    private bool AllWritten(long count)
+    {
+        for (long i = Math.Max(0, count - _ring.Length); i < count; i++)
+        {
+            if (Volatile.Read(ref _ring[i & _mask].Seq) < 0) return false;
+        }
+        return true;
+    }
+
     /// <summary>Copies the entries written since the last drain into <paramref name="into"/>, in the order they were claimed.</summary>
     public void Drain(List<TapEntry> into)
     {

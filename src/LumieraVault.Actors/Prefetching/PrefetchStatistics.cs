@@ -70,8 +70,8 @@ public sealed record PrefetchStatistics
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(c, $"LumieraVault prefetcher ({Vault}, {(Enabled ? "on" : "off: measuring only")})\n");
-        sb.Append(c, $"  Frames     asked {Requests}, ready when asked {Ready} ({HitRatio:P1}), late {Late}, dropped {Dropped}, failed {Failed}\n");
-        sb.Append(c, $"  Prefetch   {Prefetched} frames, used {Used} (accuracy {Accuracy:P1}), wasted {Wasted}, released {Released}, render jobs {RenderJobs}\n");
+        sb.Append(c, $"  Frames     asked {Requests}, ready when asked {Ready} ({HitRatio * 100:0.0}%), late {Late}, dropped {Dropped}, failed {Failed}\n");
+        sb.Append(c, $"  Prefetch   {Prefetched} frames, used {Used} (accuracy {Accuracy * 100:0.0}%), wasted {Wasted}, released {Released}, render jobs {RenderJobs}\n");
         sb.Append(c, $"  Look-ahead grown {Grown}, shrunk {Shrunk}, superseded {Supersedes}{(Lost > 0 ? $", observations lost {Lost}" : "")}\n");
         sb.Append(c, $"  Ready time median {VaultStatistics.Micros(ReadyMedianMicroseconds)}, p99 {VaultStatistics.Micros(ReadyP99Microseconds)}\n");
         sb.Append("  Lateness  ");

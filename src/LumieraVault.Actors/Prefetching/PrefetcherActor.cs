@@ -265,10 +265,12 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
                 if ((f - track.Position) * track.Direction < -_settings.KeepBehind) (release ??= new()).Add(f);
             }
         }
+        int reach = FramesAhead(track);
         long wasted = Release(track, release);
         if (_settings.Enabled)
         {
-            Adapt(track, wasted, tight);
+            // A frame or two skipped (a change of speed, a stutter) is no reason to shrink; a quarter of the look-ahead is.
+            Adapt(track, wasted * 4 > reach ? wasted : 0, tight);
             if (track.State == HeadState.Playing) Prefetch(track, Desired(track));
         }
         track.LateSignal = false;
