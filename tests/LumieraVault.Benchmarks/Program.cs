@@ -8,6 +8,7 @@ using LumieraVault.Benchmarks;
 var parts = new (string Name, Func<IEnumerable<string>> Run)[]
 {
     ("vault", VaultQuick.Run),
+    ("prefetch", PrefetchQuick.Run),
 };
 
 if (args.Length > 0 && args[0] == "--quick")
