@@ -1,11 +1,15 @@
 using LumieraVault.Files;
+using LumieraVault.Prefetching;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace LumieraVault.Samples.Playback;
 
-/// <summary>One run of the sample: find or make the clip, play it through the vault, report, clean up. Returns the exit code.</summary>
-internal sealed class PlaybackRun(Vault vault, Player player, IHostApplicationLifetime lifetime, ILogger<PlaybackRun> log)
+/// <summary>
+/// One run of the sample: find or make the clip, tell the prefetcher of its timeline, play it through the vault with the
+/// live view running, report, clean up. Returns the exit code.
+/// </summary>
+internal sealed class PlaybackRun(Vault vault, Prefetcher prefetcher, Player player, LiveView view, IHostApplicationLifetime lifetime, ILogger<PlaybackRun> log)
 {
     private const int Width = 640, Height = 360;
 
@@ -46,10 +50,21 @@ internal sealed class PlaybackRun(Vault vault, Player player, IHostApplicationLi
                     file.Path, file.Size, ((FrameLayout.FixedLayout)layout).FrameSize, layout.HeaderBytes);
                 return 1;
             }
-            var result = await player.PlayAsync(file, arguments.Fps, arguments.Seconds, check, stopping);
+            // The timeline: one layer, the clip. A rendered layer (titles over the clip) would be a second PlaybackSource.
+            using var playback = await prefetcher.WatchAsync(arguments.Fps, PlaybackSource.Clip(file));
+            var script = new PlayScript(arguments.Pattern, file.FrameCount, Math.Max(1, (long)Math.Round(arguments.Seconds * arguments.Fps)));
+            var result = new PlaybackResult();
+            await using (var live = view)
+            {
+                live.Start(result, () => result.Segment);
+                await player.PlayAsync(file, arguments.Fps, script, check, result, stopping);
+            }
+            var prefetching = await prefetcher.GetStatisticsAsync();
             var statistics = await vault.GetStatisticsAsync();
             Console.WriteLine();
-            Console.Write(result.ToReport(arguments.Fps));
+            Console.Write(result.ToReport(arguments.Fps, arguments.Prefetch));
+            Console.WriteLine();
+            Console.Write(prefetching.ToReport());
             Console.WriteLine();
             Console.Write(statistics.ToReport());
             Console.WriteLine();

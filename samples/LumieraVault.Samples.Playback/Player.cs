@@ -20,6 +20,7 @@ internal sealed class PlaybackResult
     public long Failed;
     public long DroppedRecovered;
     public TimeSpan Elapsed;
+    public volatile string Segment = "";
     public readonly List<string> Problems = new();
 
     public bool AllGood => Bad == 0 && Failed == 0 && Good + DroppedRecovered == Played;
@@ -29,11 +30,11 @@ internal sealed class PlaybackResult
         if (Problems.Count < 10) Problems.Add(text);
     }
 
-    public string ToReport(int fps)
+    public string ToReport(int fps, bool prefetch)
     {
         var c = CultureInfo.InvariantCulture;
         var s = string.Create(c,
-            $"Playback: {Played} frames at {fps} fps in {Elapsed.TotalSeconds:0.00} s: good {Good}, bad {Bad}, late {Late}, " +
+            $"Playback ({(prefetch ? "prefetch on" : "prefetch off")}): {Played} frames at {fps} fps in {Elapsed.TotalSeconds:0.00} s: good {Good}, bad {Bad}, late {Late}, " +
             $"dropped {Dropped} (checked afterwards: {DroppedRecovered}), failed {Failed}\n");
         foreach (var p in Problems) s += "  " + p + "\n";
         return s;
@@ -41,42 +42,49 @@ internal sealed class PlaybackResult
 }
 
 /// <summary>
-/// Plays a file's frames through the vault at a frame rate, one frame ahead of the play head: frame t is
-/// asked for when frame t-1 is shown, with its due time as the deadline, and is late if it is not there
-/// when its tick comes. Every frame is checked while its pin is held, then disposed.
+/// Plays a clip's frames through the vault at a frame rate, following a <see cref="PlayScript"/> (forward, backward, 2x,
+/// scrub), one frame ahead of the play head: the frame of tick t+1 is asked for when the frame of tick t is shown, with
+/// its due time as the deadline and the hints of its segment, and is late if it is not there when its tick comes. Every
+/// frame is checked while its pin is held, then disposed. A rendered layer composited over the clip would be asked for
+/// beside the clip's frame in <see cref="Ask"/> and checked in <see cref="Show"/>.
 /// </summary>
 internal sealed class Player(Vault vault, ILogger<Player> log)
 {
-    public async Task<PlaybackResult> PlayAsync(VaultFile file, int fps, double seconds, FrameCheck check, CancellationToken cancel)
+    public async Task PlayAsync(VaultFile file, int fps, PlayScript script, FrameCheck check, PlaybackResult result, CancellationToken cancel)
     {
         long frames = file.FrameCount;
-        long total = Math.Max(1, (long)Math.Round(seconds * fps));
         var interval = TimeSpan.FromSeconds(1.0 / fps);
-        var result = new PlaybackResult();
         var droppedFrames = new List<long>();
-        log.LogInformation("Playing {Total} frames of {Path} ({Frames} frames of {Size} bytes) at {Fps} fps",
-            total, file.Path, frames, (file.Layout as FrameLayout.FixedLayout)?.FrameSize, fps);
+        log.LogInformation("Playing {Total} frames of {Path} ({Frames} frames of {Size} bytes) at {Fps} fps: {Pattern}",
+            script.Ticks, file.Path, frames, (file.Layout as FrameLayout.FixedLayout)?.FrameSize, fps, string.Join(", ", script.Segments.Select(s => s.Name)));
 
         // Preroll, as a player fills its first frame before it starts the clock: the first miss also pays for JIT and first touch.
         (await vault.GetFrameAsync(file, 0, FrameHints.None, FrameAccess.ReadOnly)).Dispose();
 
         var clock = Stopwatch.StartNew();
         var wallStart = DateTimeOffset.UtcNow;
-        ValueTask<Frame> Ask(long t) => vault.GetFrameAsync(file, t % frames, FrameHints.Playback(wallStart + interval * (t + 1)));
+        using var ticks = script.Frames().GetEnumerator();
+        long t = 0;
+        (PlaySegment Segment, long Frame)? Next() => ticks.MoveNext() ? ticks.Current : null;
+        ValueTask<Frame> Ask((PlaySegment Segment, long Frame) at) => vault.GetFrameAsync(file, at.Frame, at.Segment.Hints(wallStart + interval * (t + 1)));
 
         using var timer = new PeriodicTimer(interval);
-        ValueTask<Frame>? next = Ask(0);
+        var current = Next();
+        ValueTask<Frame>? next = current is { } first ? Ask(first) : null;
         try
         {
-            for (long t = 0; t < total; t++)
+            while (current is { } now)
             {
                 await timer.WaitForNextTickAsync(cancel);
-                var current = next!.Value;
+                result.Segment = now.Segment.Name;
+                var request = next!.Value;
                 next = null;
-                bool ready = current.IsCompleted;
-                if (t + 1 < total) next = Ask(t + 1);
-                if (!ready) result.Late++;
-                await Show(current, t % frames, check, result, droppedFrames);
+                bool ready = request.IsCompleted;
+                t++;
+                current = Next();
+                if (current is { } following) next = Ask(following);
+                if (!ready) Interlocked.Increment(ref result.Late);
+                await Show(request, now.Frame, check, result, droppedFrames);
             }
         }
         finally
@@ -110,12 +118,11 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
                 result.Problem($"dropped frame {n}, asked again: {e.Error}: {e.Message}");
             }
         }
-        return result;
     }
 
     private async Task Show(ValueTask<Frame> request, long n, FrameCheck check, PlaybackResult result, List<long> droppedFrames)
     {
-        result.Played++;
+        Interlocked.Increment(ref result.Played);
         try
         {
             using var frame = await request;
@@ -132,9 +139,9 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
         }
         catch (FrameDroppedException e)
         {
-            result.Dropped++;
+            Interlocked.Increment(ref result.Dropped);
             droppedFrames.Add(n);
-            log.LogWarning("Frame {Frame} dropped: {Reason}", n, e.Reason);
+            log.LogDebug("Frame {Frame} dropped: {Reason}", n, e.Reason);
         }
         catch (VaultException e)
         {

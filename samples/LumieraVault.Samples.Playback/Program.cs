@@ -2,6 +2,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using LumieraVault;
 using LumieraVault.Hosting;
+using LumieraVault.Prefetching;
 using LumieraVault.Samples.Playback;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -38,6 +39,7 @@ builder.Logging.AddSerilog(dispose: true).SetMinimumLevel(LogLevel.Trace);
 builder.Services.AddAkka("playback", (akka, sp) => akka
     .AddHoconFile(hocon, HoconAddMode.Append)
     .WithLumieraVault(options)
+    .WithLumieraPrefetcher(new PrefetchOptions { Enabled = arguments.Prefetch })
     .ConfigureLoggers(l =>
     {
         // The code's logger settings come ahead of the HOCON: take the level from the file, so it stays the one place to change it.
@@ -46,6 +48,8 @@ builder.Services.AddAkka("playback", (akka, sp) => akka
         l.AddLoggerFactory();
     }));
 builder.Services.AddLumieraVaultClient();
+builder.Services.AddLumieraPrefetchClient();
+builder.Services.AddSingleton<LiveView>();
 builder.Services.AddSingleton<Player>();
 builder.Services.AddSingleton<PlaybackRun>();
 
