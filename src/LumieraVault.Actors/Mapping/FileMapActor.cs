@@ -547,7 +547,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
     /// <summary>
     /// The prefetcher's advice. Frames in mapped windows are advised at once; the windows of the others are mapped first, within
     /// the budget and without waiting for room (a request of the file's own, merged with real ones), and advised when mapped.
-    /// MADV_WILLNEED starts reads, so it runs off this actor; a buffered file has only the page cache to warm or drop.
+    /// Reading ahead blocks, so it runs off this actor (on the read-ahead thread); a buffered file has only the page cache to warm or drop.
     /// </summary>
     private void OnAdvise(Advise m)
     {
@@ -563,9 +563,9 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         {
             if (span.Offset < 0 || span.Length <= 0 || span.Offset > _file.Size - span.Length) continue;
             if (_file.TryPinWindow(span.Offset, span.Length, out var window)) (mapped ??= new()).Add((window!, span));
-            else if (m.WillNeed) OnRequest(Advice.AheadRequest(_file, span, Context.System.Scheduler.Now));
+            else if (m.WillNeed) OnRequest(Advice.AheadRequest(_file, span, Context.System.Scheduler.Now, m.Stale));
         }
-        if (mapped is not null) Advice.Start(mapped, m.WillNeed);
+        if (mapped is not null) Advice.Start(mapped, m.WillNeed, m.Stale);
     }
 
     private void StartChecking()

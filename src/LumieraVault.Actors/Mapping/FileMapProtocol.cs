@@ -14,9 +14,10 @@ internal static class FileMapProtocol
     /// <summary>
     /// The prefetcher's advice on frames of the file: they will be needed soon (<paramref name="WillNeed"/>: map their windows within
     /// the budget and <c>madvise(MADV_WILLNEED)</c> their pages), or they are done with (<c>madvise(MADV_DONTNEED)</c>, and
-    /// <c>posix_fadvise(POSIX_FADV_DONTNEED)</c> too when <paramref name="DropPageCache"/>). Frames in play order, nearest first.
+    /// <c>posix_fadvise(POSIX_FADV_DONTNEED)</c> too when <paramref name="DropPageCache"/>). Frames in play order, nearest first;
+    /// reading ahead stops for frames whose look-ahead was superseded (<paramref name="Stale"/> cancelled).
     /// </summary>
-    public sealed record Advise(IReadOnlyList<FrameSpan> Frames, bool WillNeed, bool DropPageCache = false);
+    public sealed record Advise(IReadOnlyList<FrameSpan> Frames, bool WillNeed, bool DropPageCache = false, CancellationToken Stale = default);
 
     /// <summary>Make every write to the file durable (msync and fsync).</summary>
     public sealed record Flush(TaskCompletionSource<bool> Reply);

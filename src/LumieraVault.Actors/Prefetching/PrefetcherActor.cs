@@ -96,6 +96,7 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
     private void OnUnwatch(long id)
     {
         if (!_tracks.Remove(id, out var track)) return;
+        track.Current.Cancel();
         Read(track, Now);
         Release(track, track.Ahead.Keys.ToList());
         if (track.HasRenderLayers) SupersedeRenders(track);
@@ -250,6 +251,8 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
         if (track.Stale)
         {
             track.Stale = false;
+            track.Current.Cancel();
+            track.Current = new CancellationTokenSource();
             _m.Add(ref _m.Supersedes);
             var keep = track.State == HeadState.Playing ? Desired(track).Select(d => d.Frame).ToHashSet() : [];
             foreach (long f in track.Ahead.Keys)
@@ -355,7 +358,7 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
         }
         for (int i = 0; i < spans.Length; i++)
         {
-            if (spans[i] is { } list) track.Layers[i].FileActor!.Tell(new FileMapProtocol.Advise(list, WillNeed: true));
+            if (spans[i] is { } list) track.Layers[i].FileActor!.Tell(new FileMapProtocol.Advise(list, WillNeed: true, Stale: track.Current.Token));
         }
     }
 

@@ -77,4 +77,7 @@ internal sealed class Track(Playback playback, Layer[] layers, TimeSpan lookAhea
     public bool LateSignal;
 
     public long LostSeen;
+
+    /// <summary>Cancelled when the look-ahead is superseded: reading ahead skips the frames advised before.</summary>
+    public CancellationTokenSource Current = new();
 }
