@@ -147,23 +147,31 @@ public sealed class PrefetchPlayback : IDisposable
         }
     }
 
-    /// <summary>The player: frame i is due at start + i/fps; it is asked for then (or as soon as the one before is done) and must be touched before the next is due.</summary>
+    /// <summary>
+    /// The player: frame i is due at start + i/fps; it is asked for then and must be touched before the next is due. A late
+    /// frame slips the clock by its lateness, as a player that holds the late frame on screen would, so one stall counts
+    /// once and the frames after it are judged on their own.
+    /// </summary>
     private static PlaybackRunResult Loop(PlaybackWay way, PlayPattern pattern, double fps, long[] order, Action<long, DateTimeOffset> show)
     {
         long interval = (long)(Stopwatch.Frequency / fps);
         var ready = new double[order.Length];
         int late = 0;
         long start = Stopwatch.GetTimestamp() + interval;
-        var wallStart = DateTimeOffset.UtcNow + Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start);
         for (int i = 0; i < order.Length; i++)
         {
             long due = start + i * interval;
             WaitUntil(due);
-            long asked = Math.Max(due, Stopwatch.GetTimestamp());
-            show(order[i], wallStart + TimeSpan.FromTicks((long)((i + 1) * (double)interval * TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
+            long asked = Stopwatch.GetTimestamp();
+            var deadline = DateTimeOffset.UtcNow + Stopwatch.GetElapsedTime(asked, due + interval);
+            show(order[i], deadline);
             long done = Stopwatch.GetTimestamp();
             ready[i] = Stopwatch.GetElapsedTime(asked, done).TotalMicroseconds;
-            if (done > due + interval) late++;
+            if (done > due + interval)
+            {
+                late++;
+                start += done - (due + interval);
+            }
         }
         return new PlaybackRunResult(way, pattern, fps, order.Length, late, ready);
     }
