@@ -8,6 +8,7 @@ using LumieraVault.Benchmarks;
 var parts = new (string Name, Func<IEnumerable<string>> Run)[]
 {
     ("vault", VaultQuick.Run),
+    ("scheduler", SchedulerQuick.Run),
     ("prefetch", PrefetchQuick.Run),
 };
 

@@ -77,7 +77,7 @@ internal sealed class RenderJob(RenderNode node, long time, FrameKey key, long s
     public List<RenderJob>? WaitsOn;
 
     public CancellationTokenSource? Cancellation;
-    public Akka.Actor.ICancelable? TimeLimit;
+    public DateTimeOffset StartedAt;
 
     public RenderJob Leader => Batch is { } batch ? batch[0] : this;
 

@@ -18,6 +18,11 @@ internal sealed class SchedulerState
     public long Sequence;
     public ICancelable? DeadlineTimer;
     public DateTimeOffset TimerAt = DateTimeOffset.MaxValue;
+
+    /// <summary>Leaders of running batches in the order they started: the order their time limits come in.</summary>
+    public readonly Queue<RenderJob> Running = new();
+    public bool LimitArmed;
+    public ICancelable? LimitTimer;
 }
 
 /// <summary>
@@ -29,6 +34,12 @@ internal sealed class SchedulerActor : ReceiveActor
 {
     /// <summary>How far into the queue the check for higher-priority work at risk looks.</summary>
     private const int ProtectLookahead = 64;
+
+    /// <summary>
+    /// Render times of spare a higher-priority job keeps before lower-priority work must yield to it: room for a renderer
+    /// that takes longer than its recent average, and for the pauses of a busy machine.
+    /// </summary>
+    private const int GuardRenders = 3;
 
     private readonly RenderService _service;
     private readonly SchedulerState _s;
@@ -42,7 +53,7 @@ internal sealed class SchedulerActor : ReceiveActor
         _metrics = service.Metrics;
         Receive<PendingFrame>(OnRequest);
         Receive<Finished>(OnFinished);
-        Receive<TimeLimitReached>(OnTimeLimit);
+        Receive<TimeLimitCheck>(_ => OnTimeLimitCheck());
         Receive<DeadlineReached>(_ => OnDeadline());
         Receive<Prefetch>(OnPrefetch);
         Receive<Supersede>(OnSupersede);
@@ -192,35 +203,50 @@ internal sealed class SchedulerActor : ReceiveActor
             _metrics.Dropped.Increment();
             return true;
         }
-        int before = job.Requesters.Count;
+        if (!AnyLate(job, ready)) return false;
         Raise(job, () => job.Requesters.RemoveAll(r =>
         {
-            if (!r.Droppable || !r.HasDeadline || r.Deadline >= ready) return false;
+            if (!Late(r, ready)) return false;
             Drop(job, r, now > r.Deadline ? "its deadline passed before it could start" : "it could not be ready by its deadline");
             return true;
         }));
-        if (job.Requesters.Count == before) return false;
         if (job.Requesters.Count == 0 && !job.Background) Remove(job);
         return true;
     }
 
+    private static bool Late(PendingFrame r, DateTimeOffset ready) => r.Droppable && r.HasDeadline && r.Deadline < ready;
+
+    private static bool AnyLate(RenderJob job, DateTimeOffset ready)
+    {
+        foreach (var r in job.Requesters)
+        {
+            if (Late(r, ready)) return true;
+        }
+        return false;
+    }
+
     /// <summary>
-    /// Under overload a lower-priority job at the head of the queue must not make higher-priority work late: if running
-    /// it first (taking its share of the pool) would push a queued higher-priority job past its deadline, that job runs
-    /// now instead. With the renderers' recent render times as the cost; idle or lightly loaded, it never intervenes.
+    /// Under overload a lower-priority job at the head of the queue must not make higher-priority work late. Running the
+    /// head takes a worker for the head's render time; the higher-priority jobs behind it (in deadline order) then share
+    /// the pool. If any of them would then keep less than <see cref="GuardRenders"/> render times to spare before its
+    /// deadline, the earliest higher-priority job runs now instead. The costs are the renderers' recent
+    /// render times, so idle or lightly loaded it never intervenes.
     /// </summary>
     private RenderJob? Protect(RenderJob head, DateTimeOffset now)
     {
         long headCost = head.Node.Estimate.Ticks;
         if (headCost == 0 || head.Rank >= 2) return null;
-        long work = 0;
+        long before = 0;
         int seen = 0;
+        RenderJob? first = null;
         foreach (var job in _s.Queue)
         {
             if (++seen > ProtectLookahead || job.Deadline == DateTimeOffset.MaxValue) break;
             if (job.Rank <= head.Rank) continue;
-            work += job.Node.Estimate.Ticks;
-            if (now.UtcTicks + (headCost + work) / Workers > job.Deadline.UtcTicks) return job;
+            first ??= job;
+            long cost = job.Node.Estimate.Ticks;
+            if (now.UtcTicks + headCost + before / Workers + cost * (1 + GuardRenders) > job.Deadline.UtcTicks) return first;
+            before += cost;
         }
         return null;
     }
@@ -238,9 +264,12 @@ internal sealed class SchedulerActor : ReceiveActor
         leader.HoldsWorker = true;
         _s.Busy++;
         leader.Cancellation = new CancellationTokenSource();
-        var limit = _service.Settings.JobTimeout;
-        if (limit > TimeSpan.Zero)
-            leader.TimeLimit = Context.System.Scheduler.ScheduleTellOnceCancelable(limit, Self, new TimeLimitReached(leader), Self);
+        leader.StartedAt = Now;
+        if (_service.Settings.JobTimeout > TimeSpan.Zero)
+        {
+            _s.Running.Enqueue(leader);
+            if (!_s.LimitArmed) ArmTimeLimit(leader.StartedAt + _service.Settings.JobTimeout);
+        }
         RenderWorker.Start(_service, Self, batch, leader.Cancellation.Token);
     }
 
@@ -266,7 +295,6 @@ internal sealed class SchedulerActor : ReceiveActor
     private void OnFinished(Finished f)
     {
         var leader = f.Leader;
-        leader.TimeLimit?.Cancel();
         ReleaseWorker(leader);
         if (f.Rendered > 0)
         {
@@ -300,10 +328,43 @@ internal sealed class SchedulerActor : ReceiveActor
         Dispatch();
     }
 
-    private void OnTimeLimit(TimeLimitReached m)
+    /// <summary>
+    /// One timer for all time limits, armed for the batch that started first (every batch has the same limit), rather
+    /// than one per job: a timer costs more than a render that does little.
+    /// </summary>
+    private void ArmTimeLimit(DateTimeOffset at)
     {
-        var leader = m.Leader;
-        if (leader.State != JobState.Running) return;
+        _s.LimitArmed = true;
+        var delay = at - Now;
+        _s.LimitTimer = Context.System.Scheduler.ScheduleTellOnceCancelable(
+            (delay < TimeSpan.Zero ? TimeSpan.Zero : delay) + TimeSpan.FromTicks(1), Self, TimeLimitCheck.Instance, Self);
+    }
+
+    private void OnTimeLimitCheck()
+    {
+        _s.LimitArmed = false;
+        var now = Now;
+        var limit = _service.Settings.JobTimeout;
+        while (_s.Running.TryPeek(out var leader))
+        {
+            if (leader.State != JobState.Running)
+            {
+                _s.Running.Dequeue();
+                continue;
+            }
+            if (leader.StartedAt + limit > now)
+            {
+                ArmTimeLimit(leader.StartedAt + limit);
+                break;
+            }
+            _s.Running.Dequeue();
+            TimeOut(leader);
+        }
+        Dispatch();
+    }
+
+    private void TimeOut(RenderJob leader)
+    {
         _metrics.TimedOut.Increment();
         var limit = _service.Settings.JobTimeout;
         _log.Warning("Renderer '{0}' ran past the time limit of {1} on {2}; abandoned, its worker replaced", leader.Node.Id, limit, leader);
@@ -317,7 +378,6 @@ internal sealed class SchedulerActor : ReceiveActor
         // Its place in the pool goes to a new worker now; the abandoned render keeps its store slot until it returns.
         ReleaseWorker(leader);
         leader.Cancellation?.Cancel();
-        Dispatch();
     }
 
     private void OnDeadline()
@@ -380,7 +440,7 @@ internal sealed class SchedulerActor : ReceiveActor
         PendingFrame? last = null;
         foreach (var r in job.Requesters)
         {
-            if (r.HasDeadline && now > r.Deadline)
+            if (r.HasDeadline && (now > r.Deadline || (r.Droppable && now + _service.Settings.DeliveryMargin > r.Deadline)))
             {
                 if (r.Droppable)
                 {
@@ -508,6 +568,8 @@ internal sealed class SchedulerActor : ReceiveActor
     protected override void PostStop()
     {
         _s.DeadlineTimer?.Cancel();
+        _s.LimitTimer?.Cancel();
+        _s.Running.Clear();
         foreach (var job in _s.Jobs.Values.ToList())
         {
             job.State = JobState.Done;

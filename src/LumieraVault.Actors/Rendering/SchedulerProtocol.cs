@@ -14,8 +14,11 @@ internal static class SchedulerProtocol
     /// <summary>A worker ran a batch: the frames (default where a frame has none), or what went wrong.</summary>
     public sealed record Finished(RenderJob Leader, Frame[] Frames, Exception? Error, TimeSpan RenderTime, int Rendered);
 
-    /// <summary>The batch led by <paramref name="Leader"/> ran past the time limit.</summary>
-    public sealed record TimeLimitReached(RenderJob Leader);
+    /// <summary>The time limit of the batch that started first has come.</summary>
+    public sealed class TimeLimitCheck
+    {
+        public static readonly TimeLimitCheck Instance = new();
+    }
 
     /// <summary>The earliest deadline of a droppable request in the queue has come.</summary>
     public sealed class DeadlineReached

@@ -14,6 +14,9 @@ public sealed record SchedulerSettings
     /// <summary>How long one job (or batch) may render before it is abandoned; <see cref="TimeSpan.Zero"/> for no limit.</summary>
     public required TimeSpan JobTimeout { get; init; }
 
+    /// <summary>A droppable frame ready less than this before its deadline is dropped: it would reach its requester too late to use.</summary>
+    public required TimeSpan DeliveryMargin { get; init; }
+
     /// <summary>Where rendered frames go.</summary>
     public required RenderStoreKind Store { get; init; }
 
@@ -27,10 +30,12 @@ public sealed record SchedulerSettings
         {
             Workers = workers.Equals("auto", StringComparison.OrdinalIgnoreCase) ? Environment.ProcessorCount : int.Parse(workers, CultureInfo.InvariantCulture),
             JobTimeout = timeout.Equals("off", StringComparison.OrdinalIgnoreCase) ? TimeSpan.Zero : c.GetTimeSpan("job-timeout", TimeSpan.FromSeconds(10)),
+            DeliveryMargin = c.GetTimeSpan("delivery-margin", TimeSpan.FromMilliseconds(1)),
             Store = Enum.TryParse<RenderStoreKind>(c.GetString("store", "render-cache").Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var store)
                 ? store
                 : throw new ArgumentException($"lumiera.vault.scheduler.store must be render-cache or scratch (was '{c.GetString("store")}')."),
         };
+        if (settings.DeliveryMargin < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(DeliveryMargin), settings.DeliveryMargin, "lumiera.vault.scheduler.delivery-margin cannot be negative.");
         if (settings.Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers), settings.Workers, "lumiera.vault.scheduler.workers must be at least 1 (or auto).");
         if (settings.JobTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(JobTimeout), settings.JobTimeout, "lumiera.vault.scheduler.job-timeout cannot be negative (off for no limit).");
         return settings;

@@ -18,7 +18,9 @@ internal sealed class ScratchStore : IRenderStore
     private readonly VaultFile _file;
     private readonly string _folder;
     private readonly ConcurrentDictionary<FrameKey, (long Offset, int Length)> _index = new();
+    private readonly SemaphoreSlim _growing = new(1, 1);
     private long _end;
+    private long _prepared;
 
     private ScratchStore(Vault vault, VaultFile file, string folder)
     {
@@ -48,8 +50,31 @@ internal sealed class ScratchStore : IRenderStore
     {
         long size = (length + Alignment - 1) / Alignment * Alignment;
         long offset = Interlocked.Add(ref _end, size) - size;
+        if (offset + length > Volatile.Read(ref _prepared)) await PrepareAsync(offset + length).ConfigureAwait(false);
         var frame = await _vault.GetFrameAtAsync(_file, offset, length, hints, FrameAccess.ReadWrite).ConfigureAwait(false);
         return new StoreSlot(key, frame, offset);
+    }
+
+    /// <summary>
+    /// Reserves the file a window at a time, ahead of the frames: a writable frame past the end the vault reserved on disk
+    /// is a miss (a message to the file's actor and a posix_fallocate), which would cost every small frame a round trip.
+    /// </summary>
+    private async Task PrepareAsync(long end)
+    {
+        await _growing.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            long window = _vault.Settings.WindowSize;
+            while (_prepared < end)
+            {
+                (await _vault.GetFrameAtAsync(_file, _prepared, (int)window, default, FrameAccess.ReadWrite).ConfigureAwait(false)).Dispose();
+                Volatile.Write(ref _prepared, _prepared + window);
+            }
+        }
+        finally
+        {
+            _growing.Release();
+        }
     }
 
     public ValueTask<Frame> CommitAsync(StoreSlot slot)

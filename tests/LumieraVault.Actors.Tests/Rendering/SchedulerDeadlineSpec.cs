@@ -91,4 +91,28 @@ public sealed class SchedulerDeadlineSpec : SchedulerSpecBase
             renderer.AssertFrame(frame, time);
         }
     }
+
+    [Fact]
+    public async Task EachJobGetsItsOwnTimeLimitCountedFromItsStart()
+    {
+        var first = new GateRenderer("first");
+        var second = new GateRenderer("second");
+        var a = Render.GetFrameAsync(first, 1);
+        await first.Entered.Task.WaitAsync(VaultProbe.Patience);
+        Clock.Advance(TimeSpan.FromSeconds(1.5));
+        var b = Render.GetFrameAsync(second, 1);
+        await SettleAsync();
+        Clock.Advance(TimeSpan.FromSeconds(0.6)); // the first ran 2.1 s: abandoned; the second starts now
+        await a.FailsWith(VaultError.RenderTimedOut);
+        await second.Entered.Task.WaitAsync(VaultProbe.Patience);
+        await SettleAsync();
+        Clock.Advance(TimeSpan.FromSeconds(1.5));
+        await SettleAsync();
+        Assert.False(b.IsCompleted); // 1.5 s into its own 2 s
+        Clock.Advance(TimeSpan.FromSeconds(0.6));
+        await b.FailsWith(VaultError.RenderTimedOut);
+        first.Open.SetResult();
+        second.Open.SetResult();
+        Assert.Equal(2, (await Render.GetStatisticsAsync()).TimedOut);
+    }
 }
