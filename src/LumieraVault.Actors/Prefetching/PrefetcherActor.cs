@@ -358,7 +358,8 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
         }
         for (int i = 0; i < spans.Length; i++)
         {
-            if (spans[i] is { } list) track.Layers[i].FileActor!.Tell(new FileMapProtocol.Advise(list, WillNeed: true, Stale: track.Current.Token));
+            if (spans[i] is { } list && !track.Layers[i].Source.File!.IsClosed)
+                track.Layers[i].FileActor!.Tell(new FileMapProtocol.Advise(list, WillNeed: true, Stale: track.Current.Token));
         }
     }
 
@@ -380,7 +381,9 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
         }
         for (int i = 0; i < spans.Length; i++)
         {
-            if (spans[i] is { } list) track.Layers[i].FileActor!.Tell(new FileMapProtocol.Advise(list, WillNeed: false, _settings.DropPageCache));
+            // A closed file's windows went with it: nothing to release.
+            if (spans[i] is { } list && !track.Layers[i].Source.File!.IsClosed)
+                track.Layers[i].FileActor!.Tell(new FileMapProtocol.Advise(list, WillNeed: false, _settings.DropPageCache));
         }
         _m.Add(ref _m.Wasted, wasted);
         return wasted;
