@@ -33,20 +33,28 @@ internal static class PrefetchQuick
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  p99 ready over all three patterns: prefetch {P99(PlaybackWay.Prefetch) / 1000:0.000} ms, no prefetch {P99(PlaybackWay.NoPrefetch) / 1000:0.000} ms, plain read loop {P99(PlaybackWay.PlainRead) / 1000:0.000} ms"));
 
+        // Strict, as the issue asks: the highest rate with no late frame at all. On a shared machine one stall of the
+        // scheduler fails that for every way alike, so the search also goes on to the highest rate with at most 1% late.
         var sustained = new Dictionary<PlaybackWay, double>();
+        var tolerant = new Dictionary<PlaybackWay, double>();
         int shown = Math.Min(frames, 240);
         foreach (var way in ways)
         {
             sustained[way] = 0;
+            tolerant[way] = 0;
+            bool strict = true;
             foreach (double fps in Rates)
             {
                 var result = bench.Play(way, PlayPattern.Forward, fps, shown);
                 Console.Error.WriteLine("  sustained? " + result);
-                if (result.Late > 0) break;
-                sustained[way] = fps;
+                if (result.Late > 0) strict = false;
+                if (strict) sustained[way] = fps;
+                if (result.Late * 100 > result.Shown) break;
+                tolerant[way] = fps;
             }
         }
         Console.Error.WriteLine($"  highest rate with no late frame: prefetch {sustained[PlaybackWay.Prefetch]} fps, no prefetch {sustained[PlaybackWay.NoPrefetch]} fps, plain read loop {sustained[PlaybackWay.PlainRead]} fps (steps {string.Join(", ", Rates)}; 0: late already at 60)");
+        Console.Error.WriteLine($"  highest rate with at most 1% late: prefetch {tolerant[PlaybackWay.Prefetch]} fps, no prefetch {tolerant[PlaybackWay.NoPrefetch]} fps, plain read loop {tolerant[PlaybackWay.PlainRead]} fps");
 
         yield return $"count late-prefetch-forward {late[PlayPattern.Forward]}";
         yield return $"count late-prefetch-backward {late[PlayPattern.Backward]}";
@@ -54,6 +62,8 @@ internal static class PrefetchQuick
         yield return Line("p99-ready/plain-read-loop", P99(PlaybackWay.PlainRead) / P99(PlaybackWay.Prefetch));
         yield return Line("sustained-fps/plain-read-loop", Ratio(sustained[PlaybackWay.Prefetch], sustained[PlaybackWay.PlainRead]));
         yield return Line("sustained-fps/no-prefetch", Ratio(sustained[PlaybackWay.Prefetch], sustained[PlaybackWay.NoPrefetch]));
+        yield return Line("sustained-fps-1pct-late/plain-read-loop", Ratio(tolerant[PlaybackWay.Prefetch], tolerant[PlaybackWay.PlainRead]));
+        yield return Line("sustained-fps-1pct-late/no-prefetch", Ratio(tolerant[PlaybackWay.Prefetch], tolerant[PlaybackWay.NoPrefetch]));
     }
 
     /// <summary>A rate that never sustained even 60 fps counts as 30 (half the first step), so the ratio stays finite and honest about direction.</summary>
