@@ -23,6 +23,10 @@ internal sealed record PlaybackArguments
           --pattern LIST     how to play, parts separated by commas, each an equal share of the time:
                              forward, backward, 2x, 4x, -2x, scrub (default forward,backward,2x,scrub)
           --prefetch on|off  look ahead of the play head, or only measure (default on)
+          --titles on|off    composite a rendered title band over the synthetic clip (default on):
+                             rendered by the render scheduler into the render cache, queued ahead
+                             by the prefetcher; a second run finds the titles in the cache
+          --render-cache DIR the render cache's folder (default ~/.cache/lumiera-vault/render-cache)
           --short            play for about four seconds (for CI)
           --help             show this text
 
@@ -38,6 +42,8 @@ internal sealed record PlaybackArguments
     public bool Short { get; init; }
     public IReadOnlyList<PlaySegment> Pattern { get; init; } = DefaultPattern;
     public bool Prefetch { get; init; } = true;
+    public bool Titles { get; init; } = true;
+    public string? RenderCache { get; init; }
 
     private static readonly PlaySegment[] DefaultPattern =
         [PlaySegment.Known["forward"], PlaySegment.Known["backward"], PlaySegment.Known["2x"], PlaySegment.Known["scrub"]];
@@ -102,6 +108,15 @@ internal sealed record PlaybackArguments
                     string? onOff = Value();
                     if (onOff is not ("on" or "off")) return Fail("--prefetch needs on or off.");
                     result = result with { Prefetch = onOff == "on" };
+                    break;
+                case "--titles":
+                    string? titles = Value();
+                    if (titles is not ("on" or "off")) return Fail("--titles needs on or off.");
+                    result = result with { Titles = titles == "on" };
+                    break;
+                case "--render-cache":
+                    if (Value() is not { Length: > 0 } folder) return Fail("--render-cache needs a folder.");
+                    result = result with { RenderCache = folder };
                     break;
                 default:
                     return Fail($"Unknown argument '{arg}'.");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LumieraVault.Files;
 using LumieraVault.Frames;
+using LumieraVault.Rendering;
 using Microsoft.Extensions.Logging;
 
 namespace LumieraVault.Samples.Playback;
@@ -19,11 +20,15 @@ internal sealed class PlaybackResult
     public long Dropped;
     public long Failed;
     public long DroppedRecovered;
+    public long TitlesShown;
+    public long TitlesLate;
+    public long TitlesDropped;
+    public long TitlesBad;
     public TimeSpan Elapsed;
     public volatile string Segment = "";
     public readonly List<string> Problems = new();
 
-    public bool AllGood => Bad == 0 && Failed == 0 && Good + DroppedRecovered == Played;
+    public bool AllGood => Bad == 0 && TitlesBad == 0 && Failed == 0 && Good + DroppedRecovered == Played;
 
     public void Problem(string text)
     {
@@ -36,6 +41,8 @@ internal sealed class PlaybackResult
         var s = string.Create(c,
             $"Playback ({(prefetch ? "prefetch on" : "prefetch off")}): {Played} frames at {fps} fps in {Elapsed.TotalSeconds:0.00} s: good {Good}, bad {Bad}, late {Late}, " +
             $"dropped {Dropped} (checked afterwards: {DroppedRecovered}), failed {Failed}\n");
+        if (TitlesShown + TitlesDropped + TitlesBad > 0)
+            s += string.Create(c, $"Titles (rendered layer): composited {TitlesShown}, late {TitlesLate}, dropped {TitlesDropped}, bad {TitlesBad}\n");
         foreach (var p in Problems) s += "  " + p + "\n";
         return s;
     }
@@ -45,12 +52,18 @@ internal sealed class PlaybackResult
 /// Plays a clip's frames through the vault at a frame rate, following a <see cref="PlayScript"/> (forward, backward, 2x,
 /// scrub), one frame ahead of the play head: the frame of tick t+1 is asked for when the frame of tick t is shown, with
 /// its due time as the deadline and the hints of its segment, and is late if it is not there when its tick comes. Every
-/// frame is checked while its pin is held, then disposed. A rendered layer composited over the clip would be asked for
-/// beside the clip's frame in <see cref="Ask"/> and checked in <see cref="Show"/>.
+/// frame is checked while its pin is held, then disposed. With a title layer, the title of each tick is asked for from the
+/// render scheduler beside the clip's frame, checked, and composited over it.
 /// </summary>
 internal sealed class Player(Vault vault, ILogger<Player> log)
 {
-    public async Task PlayAsync(VaultFile file, int fps, PlayScript script, FrameCheck check, PlaybackResult result, CancellationToken cancel)
+    /// <summary>The frames of one tick: the clip's, and the title's when the timeline has the rendered layer.</summary>
+    private readonly record struct Shot(ValueTask<Frame> Clip, ValueTask<Frame>? Title);
+
+    private byte[] _picture = [];
+
+    public async Task PlayAsync(VaultFile file, int fps, PlayScript script, FrameCheck check, PlaybackResult result, CancellationToken cancel,
+        TitleLayer? titles = null)
     {
         long frames = file.FrameCount;
         var interval = TimeSpan.FromSeconds(1.0 / fps);
@@ -66,11 +79,15 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
         using var ticks = script.Frames().GetEnumerator();
         long t = 0;
         (PlaySegment Segment, long Frame)? Next() => ticks.MoveNext() ? ticks.Current : null;
-        ValueTask<Frame> Ask((PlaySegment Segment, long Frame) at) => vault.GetFrameAsync(file, at.Frame, at.Segment.Hints(wallStart + interval * (t + 1)));
+        Shot Ask((PlaySegment Segment, long Frame) at)
+        {
+            var hints = at.Segment.Hints(wallStart + interval * (t + 1));
+            return new Shot(vault.GetFrameAsync(file, at.Frame, hints), titles?.Render.GetFrameAsync(titles.Renderer, at.Frame, hints));
+        }
 
         using var timer = new PeriodicTimer(interval);
         var current = Next();
-        ValueTask<Frame>? next = current is { } first ? Ask(first) : null;
+        Shot? next = current is { } first ? Ask(first) : null;
         try
         {
             while (current is { } now)
@@ -79,12 +96,13 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
                 result.Segment = now.Segment.Name;
                 var request = next!.Value;
                 next = null;
-                bool ready = request.IsCompleted;
+                bool ready = request.Clip.IsCompleted;
+                if (request.Title is { IsCompleted: false }) Interlocked.Increment(ref result.TitlesLate);
                 t++;
                 current = Next();
                 if (current is { } following) next = Ask(following);
                 if (!ready) Interlocked.Increment(ref result.Late);
-                await Show(request, now.Frame, check, result, droppedFrames);
+                await Show(request, now.Frame, check, result, droppedFrames, titles);
             }
         }
         finally
@@ -92,12 +110,15 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
             // Interrupted between asking and showing: the frame asked for still holds a pin until disposed.
             if (next is { } pending)
             {
-                try
+                foreach (var request in (ValueTask<Frame>?[])[pending.Clip, pending.Title])
                 {
-                    (await pending).Dispose();
-                }
-                catch (VaultException)
-                {
+                    try
+                    {
+                        if (request is { } r) (await r).Dispose();
+                    }
+                    catch (VaultException)
+                    {
+                    }
                 }
             }
         }
@@ -120,22 +141,48 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
         }
     }
 
-    private async Task Show(ValueTask<Frame> request, long n, FrameCheck check, PlaybackResult result, List<long> droppedFrames)
+    private async Task Show(Shot shot, long n, FrameCheck check, PlaybackResult result, List<long> droppedFrames, TitleLayer? titles)
     {
         Interlocked.Increment(ref result.Played);
+        Frame clip = default, title = default;
         try
         {
-            using var frame = await request;
-            if (check(n, frame.Span) is { } problem)
+            clip = await Take(shot.Clip, n, result, droppedFrames);
+            if (shot.Title is { } t) title = await TakeTitle(t, n, result);
+            if (!clip.IsValid) return;
+            if (check(n, clip.Span) is { } problem)
             {
                 result.Bad++;
                 result.Problem($"frame {n}: {problem}");
                 log.LogError("Frame {Frame} is wrong: {Problem}", n, problem);
+                return;
             }
-            else
+            result.Good++;
+            if (!title.IsValid || titles is null) return;
+            if (TitleRenderer.Check(n, title.Span) is { } wrong)
             {
-                result.Good++;
+                result.TitlesBad++;
+                result.Problem($"title of frame {n}: {wrong}");
+                return;
             }
+            // What a viewer would show: the clip's frame with the title band over its bottom rows.
+            if (_picture.Length != clip.Length) _picture = new byte[clip.Length];
+            clip.Span.CopyTo(_picture);
+            if (title.Length <= _picture.Length) titles.Renderer.CompositeOver(_picture, title.Span);
+            result.TitlesShown++;
+        }
+        finally
+        {
+            clip.Dispose();
+            title.Dispose();
+        }
+    }
+
+    private async Task<Frame> Take(ValueTask<Frame> request, long n, PlaybackResult result, List<long> droppedFrames)
+    {
+        try
+        {
+            return await request;
         }
         catch (FrameDroppedException e)
         {
@@ -149,5 +196,29 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
             result.Problem($"frame {n}: {e.Error}: {e.Message}");
             log.LogError("Frame {Frame} failed: {Error}: {Message}", n, e.Error, e.Message);
         }
+        return default;
+    }
+
+    private async Task<Frame> TakeTitle(ValueTask<Frame> request, long n, PlaybackResult result)
+    {
+        try
+        {
+            return await request;
+        }
+        catch (FrameDroppedException e)
+        {
+            // A title not rendered in time is left off that frame, as a player would.
+            result.TitlesDropped++;
+            log.LogDebug("Title of frame {Frame} dropped: {Reason}", n, e.Reason);
+        }
+        catch (VaultException e)
+        {
+            result.TitlesBad++;
+            result.Problem($"title of frame {n}: {e.Error}: {e.Message}");
+        }
+        return default;
     }
 }
+
+/// <summary>The rendered layer of the timeline: the title renderer and the render service that runs it.</summary>
+internal sealed record TitleLayer(RenderService Render, TitleRenderer Renderer);

@@ -170,12 +170,13 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
                 if (late > 0)
                 {
                     _m.Add(ref _m.Late);
-                    if (playing) track.LateSignal = true;
+                    // Only a frame the look-ahead covered says it was too short; the first frame after a seek is late whatever it is.
+                    if (playing && track.Ahead.ContainsKey(frame)) track.LateSignal = true;
                 }
                 break;
             case TapKind.Dropped:
                 _m.Add(ref _m.Dropped);
-                if (playing) track.LateSignal = true;
+                if (playing && track.Ahead.ContainsKey(frame)) track.LateSignal = true;
                 break;
             case TapKind.Failed:
                 _m.Add(ref _m.Failed);

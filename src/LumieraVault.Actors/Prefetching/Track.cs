@@ -73,7 +73,7 @@ internal sealed class Track(Playback playback, Layer[] layers, TimeSpan lookAhea
     /// <summary>A seek, scrub or turn since the last tick: the look-ahead is superseded.</summary>
     public bool Stale;
 
-    /// <summary>A frame the look-ahead covered was not ready in time (or any frame was late or dropped) on this tick.</summary>
+    /// <summary>A frame the look-ahead covered was not ready when asked, or was late or dropped, on this tick.</summary>
     public bool LateSignal;
 
     public long LostSeen;

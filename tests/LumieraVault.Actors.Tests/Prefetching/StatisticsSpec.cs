@@ -37,31 +37,31 @@ public sealed class StatisticsSpec : PrefetchSpecBase
         await TickAsync(); // 1 and 2 released (used); 6 to 8 advised
 
         await AskAsync(50, FrameHints.Playback(Sys.Scheduler.Now - TimeSpan.FromMilliseconds(8))); // a seek, and 8 ms late
-        await TickAsync(); // 3 to 8 released (4 to 8 unused); late, so the look-ahead grows to 300 ms: 51 to 57 advised
+        await TickAsync(); // 3 to 8 released (4 to 8 unused), so the look-ahead shrinks to 160 ms: 51 to 54 advised (a late frame no look-ahead covered grows nothing)
 
         var stats = await Prefetcher.Get(Sys).GetStatisticsAsync().Answered();
         Assert.Equal(5, stats.Requests);
         Assert.Equal(3, stats.Ready);
         Assert.Equal(0.6, stats.HitRatio, 9);
-        Assert.Equal(15, stats.Prefetched);
+        Assert.Equal(12, stats.Prefetched);
         Assert.Equal(3, stats.Used);
-        Assert.Equal(0.2, stats.Accuracy, 9);
+        Assert.Equal(0.25, stats.Accuracy, 9);
         Assert.Equal(5, stats.Wasted);
         Assert.Equal(8, stats.Released);
         Assert.Equal(1, stats.Late);
         Assert.Equal(0, stats.Dropped);
         Assert.Equal(0, stats.Failed);
         Assert.Equal(1, stats.Supersedes);
-        Assert.Equal(1, stats.Grown);
-        Assert.Equal(0, stats.Shrunk);
+        Assert.Equal(0, stats.Grown);
+        Assert.Equal(1, stats.Shrunk);
         Assert.Equal([4L, 0, 0, 1, 0, 0], stats.Lateness);
         // Virtual time stands still while the file actor answers: every frame was ready at once.
         Assert.Equal(0, stats.ReadyMedianMicroseconds);
         Assert.Equal(0, stats.ReadyP99Microseconds);
         var playback = Assert.Single(stats.Playbacks);
         Assert.Equal(50, playback.Position);
-        Assert.Equal(TimeSpan.FromMilliseconds(300), playback.LookAhead);
-        Assert.Equal(7, playback.FramesAhead);
+        Assert.Equal(TimeSpan.FromMilliseconds(160), playback.LookAhead);
+        Assert.Equal(4, playback.FramesAhead);
         Assert.Contains("asked 5, ready when asked 3 (60.0%), late 1", stats.ToReport());
 
         var vault = await Vault.GetStatisticsAsync().Answered();
