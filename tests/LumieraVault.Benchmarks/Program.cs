@@ -9,6 +9,7 @@ var parts = new (string Name, Func<IEnumerable<string>> Run)[]
 {
     ("vault", VaultQuick.Run),
     ("scheduler", SchedulerQuick.Run),
+    ("render-cache", RenderCacheQuick.Run),
     ("prefetch", PrefetchQuick.Run),
 };
 

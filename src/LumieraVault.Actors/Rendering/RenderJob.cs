@@ -109,8 +109,13 @@ internal sealed class RenderJob(RenderNode node, long time, FrameKey key, long s
         _ => FramePriority.AsSoonAsPossible,
     };
 
-    /// <summary>The hints the store is asked with for this job's frame.</summary>
-    public FrameHints StoreHints => new(Deadline == DateTimeOffset.MaxValue ? null : Deadline, false, PriorityOf(Rank), PlayAction.Unspecified);
+    /// <summary>
+    /// The job's deadline and priority as they were when it started, for the worker's thread (the store's hints, the
+    /// hints of its dependencies): the actor may still raise the live fields while it runs.
+    /// </summary>
+    public FrameHints Hints;
+
+    public FrameHints CurrentHints => new(Deadline == DateTimeOffset.MaxValue ? null : Deadline, false, PriorityOf(Rank), PlayAction.Unspecified);
 
     public override string ToString() => $"{Node.Id}@{Time} ({Key})";
 }

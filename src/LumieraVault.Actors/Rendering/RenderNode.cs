@@ -52,9 +52,5 @@ internal sealed class RenderNode
         Estimate = Estimate == TimeSpan.Zero ? perFrame : (Estimate * 3 + perFrame) / 4;
     }
 
-    /// <summary>The hints a dependency of a frame of this job asks with.</summary>
-    public static FrameHints DependencyHints(DateTimeOffset deadline, int rank)
-        => new(deadline == DateTimeOffset.MaxValue ? null : deadline, false, RenderJob.PriorityOf(rank), PlayAction.RenderDependency);
-
     public override string ToString() => Id;
 }

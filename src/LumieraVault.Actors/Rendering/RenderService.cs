@@ -122,9 +122,26 @@ public sealed class RenderService : IExtension
 
     internal ValueTask<Frame> RequestDependency(RenderNode node, long time, RenderJob parent, CancellationToken cancellation)
     {
-        var hints = RenderNode.DependencyHints(parent.Deadline, parent.Rank);
+        var hints = parent.Hints with { Action = PlayAction.RenderDependency };
         var frame = Request(node, time, hints, RenderGroup.None, parent);
-        return cancellation.CanBeCanceled && !frame.IsCompleted ? new ValueTask<Frame>(frame.AsTask().WaitAsync(cancellation)) : frame;
+        return cancellation.CanBeCanceled && !frame.IsCompleted ? WaitOrDispose(frame.AsTask(), cancellation) : frame;
+
+        // A renderer that stops waiting (its job was abandoned) still gets its answer later: nobody would dispose it.
+        static async ValueTask<Frame> WaitOrDispose(Task<Frame> task, CancellationToken cancellation)
+        {
+            try
+            {
+                return await task.WaitAsync(cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _ = task.ContinueWith(static t =>
+                {
+                    if (t.IsCompletedSuccessfully) t.Result.Dispose();
+                }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw;
+            }
+        }
     }
 
     private ValueTask<Frame> Request(RenderNode node, long time, FrameHints hints, RenderGroup group, RenderJob? parent)

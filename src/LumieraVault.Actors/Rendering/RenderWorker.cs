@@ -28,14 +28,14 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
             var store = await service.StoreAsync().ConfigureAwait(false);
             for (int i = 0; i < batch.Length; i++)
             {
-                if (await store.TryGetAsync(batch[i].Key, batch[i].StoreHints).ConfigureAwait(false) is { } cached) frames[i] = cached;
+                if (await store.TryGetAsync(batch[i].Key, batch[i].Hints).ConfigureAwait(false) is { } cached) frames[i] = cached;
             }
             for (int i = 0; i < batch.Length; i++)
             {
                 if (frames[i].IsValid) continue;
                 var job = batch[i];
                 int length = LengthOf(job);
-                slots[i] = await store.ReserveAsync(job.Key, length, job.StoreHints).ConfigureAwait(false);
+                slots[i] = await store.ReserveAsync(job.Key, length, job.Hints).ConfigureAwait(false);
                 contexts.Add(new RenderContext(service, job, slots[i].Frame));
             }
             if (contexts.Count > 0)

@@ -259,6 +259,7 @@ internal sealed class SchedulerActor : ReceiveActor
             _s.Queue.Remove(job);
             job.State = JobState.Running;
             job.Batch = batch;
+            job.Hints = job.CurrentHints;
             _metrics.Started.Increment();
         }
         leader.HoldsWorker = true;

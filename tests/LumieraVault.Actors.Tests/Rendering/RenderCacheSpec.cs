@@ -170,6 +170,23 @@ public sealed class RenderCacheSpec : TestKit, IAsyncLifetime
     }
 
     [Fact]
+    public async Task Frames_of_a_segment_removed_while_the_cache_was_closed_are_not_cached()
+    {
+        var cache = await OpenAsync();
+        await cache.PutAsync(1, Length);
+        await cache.PutAsync(2, Length);
+        await cache.DisposeAsync();
+        File.Delete(Assert.Single(Segments(Options.Folder)));
+
+        var again = await OpenAsync(await RestartAsync(Sys));
+        await again.AssertNotCachedAsync(1);
+        await again.AssertNotCachedAsync(2);
+        Assert.Equal((0L, 2L), (again.Statistics.Entries, again.Statistics.Damaged));
+        await again.PutAsync(1, Length);
+        await again.AssertCachedAsync(1, Length);
+    }
+
+    [Fact]
     public async Task A_torn_or_garbage_tail_of_the_index_is_ignored()
     {
         var cache = await OpenAsync();
@@ -316,11 +333,18 @@ public sealed class RenderCacheSpec : TestKit, IAsyncLifetime
         await cache.ReserveAsync(Key(1), -5).AsTask().FailsWith(VaultError.InvalidArgument);
         await cache.ReserveAsync(Key(1), 64 * 1024 + 1).AsTask().FailsWith(VaultError.InvalidArgument);
         await RenderCache.OpenAsync(Sys, Options).FailsWith(VaultError.FileInUse);
+        var disposedEarly = await cache.ReserveAsync(Key(1), 100).Answered();
+        disposedEarly.Frame.Dispose();
+        await cache.CommitAsync(disposedEarly).AsTask().FailsWith(VaultError.InvalidArgument);
+        Assert.Equal(0, cache.Statistics.DiskBytes); // the room went back
 
         await RenderCache.OpenAsync(Sys, new RenderCacheOptions("")).FailsWith(VaultError.InvalidArgument);
         await RenderCache.OpenAsync(Sys, Options with { Folder = _temp.File("b"), SegmentBytes = 0 }).FailsWith(VaultError.InvalidArgument);
         await RenderCache.OpenAsync(Sys, Options with { Folder = _temp.File("b"), MaxBytes = 1000 }).FailsWith(VaultError.InvalidArgument);
         await RenderCache.OpenAsync(Sys, new RenderCacheOptions(_temp.Make("a-file", 10))).FailsWith(VaultError.NotAFile);
+        var locked = Directory.CreateDirectory(_temp.File("locked")).FullName;
+        using (new FileStream(Path.Combine(locked, "lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            await RenderCache.OpenAsync(Sys, Options with { Folder = locked }).FailsWith(VaultError.FileInUse); // as another process holds it
 
         await cache.PutAsync(1, Length);
         await cache.AssertCachedAsync(1, Length);

@@ -156,7 +156,7 @@ internal sealed partial class IndexLog : IDisposable
     }
 
     /// <summary>Makes a rename in <paramref name="folder"/> durable: .NET cannot open a folder, so fsync it through libc.</summary>
-    private static void SyncFolder(string folder)
+    public static void SyncFolder(string folder)
     {
         int fd = Open(folder, ORdOnly | OCloExec);
         if (fd < 0) return; // some file systems refuse; the rename is then as durable as they make it

@@ -15,7 +15,8 @@ namespace LumieraVault.Rendering.Cache;
 /// after the cache opens and whenever the vault reports its file changed, and a frame that does not match is dropped
 /// and reported not cached, never served. The segment files together stay under <see cref="RenderCacheOptions.MaxBytes"/>
 /// by evicting the least recently used segments; a segment with a frame held by anyone is never evicted.
-/// Thread-safe. The index is owned by this object: it changes only under one short lock, and no I/O happens under it.
+/// Thread-safe. The index is owned by this object: it changes only under one short lock, never held across a flush, an
+/// append to the log or an await (the vault's open, started under it, checks a path and sends a message).
 /// </summary>
 public sealed class RenderCache : IAsyncDisposable
 {
@@ -23,6 +24,9 @@ public sealed class RenderCache : IAsyncDisposable
     private const int Alignment = 64;
     private const string IndexFileName = "index.log";
     private const string LockFileName = "lock";
+
+    // flock's answer when another open file description holds the lock; .NET passes the errno as the HResult.
+    private const int EWouldBlock = 11;
 
     /// <summary>The open render caches of this process by folder, so that a cache whose actor system stopped gives its folder up at once.</summary>
     private static readonly ConcurrentDictionary<string, RenderCache> OpenFolders = new();
@@ -47,6 +51,7 @@ public sealed class RenderCache : IAsyncDisposable
 
     // The index log: one writer at a time, asynchronously (a commit waits for its record to be durable).
     private readonly SemaphoreSlim _logGate = new(1, 1);
+    private readonly List<PendingCommit> _commitQueue = new();
     private IndexLog? _indexLog;
 
     private long _hits, _misses, _evictions, _damaged, _commits;
@@ -113,11 +118,13 @@ public sealed class RenderCache : IAsyncDisposable
                 // FileShare.None takes an exclusive flock: a second render cache on the folder, in any process, is refused.
                 lockFile = new FileStream(Path.Combine(folder, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
+            catch (IOException e) when ((e.HResult & 0xFFFF) == EWouldBlock)
+            {
+                throw InUse(folder, e);
+            }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                var error = VaultErrors.FromIo(e, folder);
-                if (error.Error != VaultError.IoError) throw error;
-                throw InUse(folder, e);
+                throw VaultErrors.FromIo(e, folder);
             }
             var cache = new RenderCache(system, options, folder, lockFile);
             try
@@ -147,6 +154,7 @@ public sealed class RenderCache : IAsyncDisposable
     {
         ThrowIfDisposed();
         CacheEntry? entry;
+        Task<VaultFile> fileTask;
         lock (_gate)
         {
             if (!_index.TryGetValue(key, out entry))
@@ -156,13 +164,14 @@ public sealed class RenderCache : IAsyncDisposable
             }
             entry.Segment.Readers++;
             entry.Segment.LastUse = ++_clock;
+            fileTask = FileOfLocked(entry.Segment);
         }
         var segment = entry.Segment;
         try
         {
             for (int attempt = 0; ; attempt++)
             {
-                var fileTask = FileOf(segment);
+                if (attempt > 0) fileTask = FileOf(segment);
                 Frame frame;
                 try
                 {
@@ -218,6 +227,19 @@ public sealed class RenderCache : IAsyncDisposable
         if (length <= 0 || length > _options.SegmentBytes)
             throw new VaultException(VaultError.InvalidArgument,
                 $"A rendered frame needs a length between 1 and the segment size {_options.SegmentBytes} (was {length}); raise lumiera.vault.render-cache.segment-bytes for larger frames.");
+        try
+        {
+            return await ReserveOnceAsync(key, length, hints).ConfigureAwait(false);
+        }
+        catch (VaultException e) when (e.Error == VaultError.FileChanged)
+        {
+            // The active segment changed under the vault and is sealed now: the next room is in a new segment.
+            return await ReserveOnceAsync(key, length, hints).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<RenderSlot> ReserveOnceAsync(FrameKey key, int length, FrameHints hints)
+    {
         long room = AlignUp(length);
         Segment segment;
         long offset;
@@ -250,19 +272,22 @@ public sealed class RenderCache : IAsyncDisposable
         if (!fits)
             throw new VaultException(VaultError.BudgetExhausted,
                 $"The render cache in '{_folder}' is full ({_options.MaxBytes} bytes) and every segment that could make room holds frames in use or renders in progress; dispose frames sooner or raise lumiera.vault.render-cache.max-bytes.") { Path = _folder };
+        var fileTask = FileOf(segment);
         try
         {
-            var file = await FileOf(segment).ConfigureAwait(false);
+            var file = await fileTask.ConfigureAwait(false);
             var frame = await _vault.GetFrameAtAsync(file, offset, length, hints, FrameAccess.ReadWrite).ConfigureAwait(false);
             return new RenderSlot(this, key, length, frame, segment, offset, room, hints);
         }
-        catch
+        catch (Exception e)
         {
+            bool changed = e is VaultException { Error: VaultError.FileChanged };
             lock (_gate)
             {
-                // A segment whose file cannot be opened takes no more frames.
-                if (segment.File is { IsFaulted: true } or { IsCanceled: true }) segment.Sealed = true;
+                // A segment whose file cannot be opened, or that changed under the vault, takes no more frames.
+                if (changed || fileTask.IsFaulted || fileTask.IsCanceled) segment.Sealed = true;
             }
+            if (changed) Reopen(segment, fileTask);
             GiveBack(segment, offset, room);
             throw;
         }
@@ -283,30 +308,28 @@ public sealed class RenderCache : IAsyncDisposable
         try
         {
             ThrowIfDisposed();
+            if (!slot.Frame.IsValid)
+                throw new VaultException(VaultError.InvalidArgument, $"The readwrite frame of the {slot} was disposed before the commit; the cache disposes it. The slot is abandoned.");
             var file = slot.Frame.File;
             ulong checksum = XxHash3.HashToUInt64(slot.Frame.Span);
             await _vault.FlushAsync(file).ConfigureAwait(false);
+            if (!segment.NameDurable)
+            {
+                // fsync of a new file does not make its name durable: without this, a crash could lose a segment the log names.
+                IndexLog.SyncFolder(_folder);
+                segment.NameDurable = true;
+            }
             // The writer's pin keeps the window mapped, so this is the fast path; the frame keeps it mapped after the writer goes.
             result = await _vault.GetFrameAtAsync(file, slot.Offset, slot.Length).ConfigureAwait(false);
             slot.Frame.Dispose();
             var entry = new CacheEntry(slot.Key, segment, slot.Offset, slot.Length, checksum) { Verified = true };
-            await _logGate.WaitAsync().ConfigureAwait(false);
-            try
+            var logged = await LogCommitAsync(entry).ConfigureAwait(false);
+            indexed = logged.Written;
+            if (!indexed)
             {
-                ThrowIfDisposed();
-                _indexLog!.Append([entry.ToRecord()], durable: true);
-                lock (_gate)
-                {
-                    Insert(entry);
-                    segment.Slots--;
-                    indexed = true;
-                }
-                Interlocked.Increment(ref _commits);
-                CompactIfLong();
-            }
-            finally
-            {
-                _logGate.Release();
+                var failure = logged.Failure!;
+                // Every commit of a failed batch throws its own exception: one object thrown on many threads would mix their traces.
+                throw failure is VaultException v ? new VaultException(v.Error, v.Message, v) { Path = v.Path } : VaultErrors.FromIo(failure, Path.Combine(_folder, IndexFileName));
             }
             return result;
         }
@@ -403,11 +426,11 @@ public sealed class RenderCache : IAsyncDisposable
     /// <summary>The vault descriptor of the segment's file: segments made in this run are writable, the others are read.</summary>
     private Task<VaultFile> FileOf(Segment segment)
     {
-        lock (_gate)
-        {
-            return segment.File ??= _vault.OpenAsync(segment.Path, FileOpenMode.Read, FrameLayout.Bytes(), FileUse.RenderCache, ReadStrategy.Mapped);
-        }
+        lock (_gate) return FileOfLocked(segment);
     }
+
+    private Task<VaultFile> FileOfLocked(Segment segment)
+        => segment.File ??= _vault.OpenAsync(segment.Path, FileOpenMode.Read, FrameLayout.Bytes(), FileUse.RenderCache, ReadStrategy.Mapped);
 
     /// <summary>
     /// The vault says the segment's file changed (shrank or was replaced): its descriptor serves nothing more. Open the
@@ -419,6 +442,8 @@ public sealed class RenderCache : IAsyncDisposable
         {
             if (!ReferenceEquals(segment.File, changed)) return;
             segment.Sealed = true;
+            // Frames of the old descriptor that callers still hold keep the segment from eviction.
+            if (changed.IsCompletedSuccessfully) segment.Retired.Add(changed.Result);
             foreach (var key in segment.Keys) _index[key].Verified = false;
             segment.File = ReopenCore(segment.Path, changed);
         }
@@ -566,6 +591,63 @@ public sealed class RenderCache : IAsyncDisposable
         await AppendAsync([new IndexRecord(IndexRecordKind.Remove, entry.Segment.Id, entry.Key, entry.Offset, entry.Length, entry.Checksum)]).ConfigureAwait(false);
     }
 
+    /// <summary>A commit waiting for its index record to be durable. Commits that wait together share one append and one fsync.</summary>
+    private sealed class PendingCommit(CacheEntry entry)
+    {
+        public readonly CacheEntry Entry = entry;
+        public bool Written;
+        public Exception? Failure;
+    }
+
+    /// <summary>
+    /// Appends the entry's record durably and indexes it (group commit): whoever holds the log gate writes every record
+    /// queued so far with one fsync and indexes them all, so that a commit that queued meanwhile finds its work done.
+    /// </summary>
+    private async Task<PendingCommit> LogCommitAsync(CacheEntry entry)
+    {
+        var mine = new PendingCommit(entry);
+        lock (_commitQueue) _commitQueue.Add(mine);
+        await _logGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (mine.Written || mine.Failure is not null) return mine;
+            PendingCommit[] batch;
+            lock (_commitQueue)
+            {
+                batch = _commitQueue.ToArray();
+                _commitQueue.Clear();
+            }
+            try
+            {
+                ThrowIfDisposed();
+                _indexLog!.Append(batch.Select(p => p.Entry.ToRecord()).ToArray(), durable: true);
+                lock (_gate)
+                {
+                    foreach (var p in batch)
+                    {
+                        Insert(p.Entry);
+                        p.Entry.Segment.Slots--;
+                        p.Written = true;
+                    }
+                }
+                Interlocked.Add(ref _commits, batch.Length);
+                CompactIfLong();
+            }
+            catch (Exception e)
+            {
+                foreach (var p in batch)
+                {
+                    if (!p.Written) p.Failure = e;
+                }
+            }
+            return mine;
+        }
+        finally
+        {
+            _logGate.Release();
+        }
+    }
+
     private async Task AppendAsync(IndexRecord[] records)
     {
         await _logGate.WaitAsync().ConfigureAwait(false);
@@ -587,15 +669,15 @@ public sealed class RenderCache : IAsyncDisposable
     /// <summary>Under the log gate: rewrites the log with the live entries once superseded records outnumber the allowance.</summary>
     private void CompactIfLong()
     {
-        IndexRecord[] live;
+        (CacheEntry Entry, long LastUse)[] live;
         lock (_gate)
         {
             if (_indexLog!.Records <= _index.Count + _options.CompactAfterRecords) return;
-            live = LiveRecords();
+            live = Snapshot();
         }
         try
         {
-            _indexLog.Compact(live);
+            _indexLog.Compact(InRecencyOrder(live));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -603,9 +685,12 @@ public sealed class RenderCache : IAsyncDisposable
         }
     }
 
-    /// <summary>Under the gate: the live entries as Put records, least recently used first (the order the next open reads recency from).</summary>
-    private IndexRecord[] LiveRecords()
-        => _index.Values.OrderBy(e => e.Segment.LastUse).ThenBy(e => e.Segment.Id).ThenBy(e => e.Offset).Select(e => e.ToRecord()).ToArray();
+    /// <summary>Under the gate: the live entries with their segments' last use, copied so that sorting them can wait until the gate is free.</summary>
+    private (CacheEntry Entry, long LastUse)[] Snapshot() => _index.Values.Select(e => (e, e.Segment.LastUse)).ToArray();
+
+    /// <summary>The entries as Put records, least recently used first: the order the next open reads recency from.</summary>
+    private static IndexRecord[] InRecencyOrder((CacheEntry Entry, long LastUse)[] live)
+        => live.OrderBy(p => p.LastUse).ThenBy(p => p.Entry.Segment.Id).ThenBy(p => p.Entry.Offset).Select(p => p.Entry.ToRecord()).ToArray();
 
     /// <summary>Reads the index log and the folder, repairs what does not agree, and rewrites the log.</summary>
     private void Load()
@@ -679,6 +764,6 @@ public sealed class RenderCache : IAsyncDisposable
         }
         _nextId = maxId + 1;
         _clock = records.Count;
-        _indexLog = IndexLog.Rewrite(indexPath, LiveRecords());
+        _indexLog = IndexLog.Rewrite(indexPath, InRecencyOrder(Snapshot()));
     }
 }

@@ -33,21 +33,26 @@ internal sealed class Segment(uint id, string path, long end)
     /// <summary>The keys whose live entries lie here.</summary>
     public readonly HashSet<FrameKey> Keys = new();
 
+    /// <summary>The folder was synced after the file was made: its name survives a crash as its bytes do.</summary>
+    public volatile bool NameDurable;
+
     /// <summary>The vault descriptor of the file, opened on first need.</summary>
     public Task<VaultFile>? File;
 
-    /// <summary>True while a frame of the file is pinned by anyone (a caller holds it).</summary>
+    /// <summary>Descriptors of the file that the vault reported changed and the cache replaced.</summary>
+    public readonly List<VaultFile> Retired = new();
+
+    /// <summary>True while a frame of the file is pinned by anyone (a caller holds it), through any of its descriptors.</summary>
     public bool HasPinnedFrames
+        => (File is { IsCompletedSuccessfully: true } task && IsPinned(task.Result)) || Retired.Exists(IsPinned);
+
+    private static bool IsPinned(VaultFile file)
     {
-        get
+        foreach (var w in file.AllWindows())
         {
-            if (File is not { IsCompletedSuccessfully: true } task) return false;
-            foreach (var w in task.Result.AllWindows())
-            {
-                if (w.Pins > 0) return true;
-            }
-            return false;
+            if (w.Pins > 0) return true;
         }
+        return false;
     }
 
     public static string FileName(uint id) => $"segment-{id:D8}.lvc";
