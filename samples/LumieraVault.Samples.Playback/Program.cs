@@ -2,6 +2,8 @@ using Akka.Configuration;
 using Akka.Hosting;
 using LumieraVault;
 using LumieraVault.Hosting;
+using LumieraVault.Prefetching;
+using LumieraVault.Rendering;
 using LumieraVault.Samples.Playback;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -32,12 +34,20 @@ string hocon = Path.Combine(AppContext.BaseDirectory, "hocon", "vault.conf");
 // A small budget, so that a few seconds of playback already age windows out; hosts set theirs in vault.conf.
 var options = new VaultOptions { MapBudget = 64L << 20 };
 
+// The rendered layer: a title band as wide as the synthetic clip, registered with the render scheduler.
+var title = new TitleRenderer(640, 40);
+var scheduler = new SchedulerOptions();
+scheduler.Renderers.Add(title);
+
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
 builder.Logging.ClearProviders();
 builder.Logging.AddSerilog(dispose: true).SetMinimumLevel(LogLevel.Trace);
 builder.Services.AddAkka("playback", (akka, sp) => akka
     .AddHoconFile(hocon, HoconAddMode.Append)
     .WithLumieraVault(options)
+    .WithLumieraPrefetcher(new PrefetchOptions { Enabled = arguments.Prefetch })
+    .WithLumieraScheduler(scheduler)
+    .AddHocon(arguments.RenderCache is { } folder ? $"lumiera.vault.render-cache.folder = \"{folder.Replace("\\", "\\\\")}\"" : "", HoconAddMode.Prepend)
     .ConfigureLoggers(l =>
     {
         // The code's logger settings come ahead of the HOCON: take the level from the file, so it stays the one place to change it.
@@ -46,6 +56,10 @@ builder.Services.AddAkka("playback", (akka, sp) => akka
         l.AddLoggerFactory();
     }));
 builder.Services.AddLumieraVaultClient();
+builder.Services.AddLumieraPrefetchClient();
+builder.Services.AddLumieraRenderClient();
+builder.Services.AddSingleton(title);
+builder.Services.AddSingleton<LiveView>();
 builder.Services.AddSingleton<Player>();
 builder.Services.AddSingleton<PlaybackRun>();
 

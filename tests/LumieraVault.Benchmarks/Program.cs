@@ -13,6 +13,7 @@ var parts = new (string Name, Func<IEnumerable<string>> Run)[]
     ("audio", AudioQuick.Run),
     ("audio-wav", WavImportQuick.Run),
     ("session", SessionQuick.Run),
+    ("prefetch", PrefetchQuick.Run),
 };
 
 if (args.Length > 0 && args[0] == "--quick")
