@@ -9,19 +9,28 @@ internal sealed record PlaybackArguments
         Usage: LumieraVault.Samples.Playback [options]
 
           With no options, makes a synthetic clip in a temp folder (640x360 RGBA frames, each stamped
-          with its number and a checksum of its pixels), plays it through the vault at its frame rate,
-          checks every frame and prints the vault's statistics.
+          with its number and a checksum of its pixels) and plays it through the vault at its frame rate:
+          forward, backward, at twice the speed and scrubbing, while the prefetcher looks ahead of the
+          play head. A live view shows frames shown, late and dropped, the share of frames ready when
+          asked, the look-ahead and the mapped bytes (one refreshing line on a terminal, a log line a
+          second otherwise). At the end every frame is checked and the statistics are printed.
 
           --file PATH        play this file instead (frames are only checked to be readable)
           --frame-size N     bytes per frame of --file (required with --file)
           --header N         bytes before the first frame of --file (default 0)
           --fps N            frames per second (default 25)
-          --title on|off     composite a rendered title over the clip (default on; off with --file)
-          --title-cost N     rounds of work per pixel of a title's backdrop (default 2): raise it to see titles dropped
-          --render-cache PATH  the render cache's folder (default: lumiera-playback-render-cache in the temp folder,
-                             kept between runs; --short uses a fresh one, removed at the end)
           --seconds N        how long to play (default 8)
-          --short            play for about one second (for CI)
+          --pattern LIST     how to play, parts separated by commas, each an equal share of the time:
+                             forward, backward, 2x, 4x, -2x, scrub (default forward,backward,2x,scrub)
+          --prefetch on|off  look ahead of the play head, or only measure (default on)
+          --titles on|off    composite a rendered title band over the synthetic clip (default on):
+                             rendered by the render scheduler into the render cache, queued ahead
+                             by the prefetcher; a second run finds the titles in the cache
+          --title-cost N     rounds of work per pixel of a title's backdrop (default 2): 20 or more
+                             makes titles miss their deadlines, and be dropped
+          --render-cache DIR the render cache's folder (default: lumiera-playback-render-cache in the
+                             temp folder, kept between runs; --short uses a fresh one, removed at the end)
+          --short            play for about four seconds (for CI)
           --help             show this text
 
         Exit codes: 0 every frame checked out, 1 a frame was wrong or could not be read,
@@ -29,14 +38,19 @@ internal sealed record PlaybackArguments
         """;
 
     public string? File { get; init; }
-    public bool Title { get; init; } = true;
-    public int TitleCost { get; init; } = 2;
-    public string? RenderCache { get; init; }
     public int? FrameSize { get; init; }
     public long HeaderBytes { get; init; }
     public int Fps { get; init; } = 25;
     public double Seconds { get; init; } = 8;
     public bool Short { get; init; }
+    public IReadOnlyList<PlaySegment> Pattern { get; init; } = DefaultPattern;
+    public bool Prefetch { get; init; } = true;
+    public bool Titles { get; init; } = true;
+    public string? RenderCache { get; init; }
+    public int TitleCost { get; init; } = 2;
+
+    private static readonly PlaySegment[] DefaultPattern =
+        [PlaySegment.Known["forward"], PlaySegment.Known["backward"], PlaySegment.Known["2x"], PlaySegment.Known["scrub"]];
     public bool Help { get; init; }
     public string? Error { get; init; }
 
@@ -60,19 +74,6 @@ internal sealed record PlaybackArguments
                 case "--short":
                     result = result with { Short = true };
                     break;
-                case "--title":
-                    string? title = Value();
-                    if (title is not ("on" or "off")) return Fail("--title needs on or off.");
-                    result = result with { Title = title == "on" };
-                    break;
-                case "--title-cost":
-                    if (!TryInt(Value(), 1, 100_000, out int cost)) return Fail("--title-cost needs a whole number from 1 to 100000.");
-                    result = result with { TitleCost = cost };
-                    break;
-                case "--render-cache":
-                    if (Value() is not { Length: > 0 } cache) return Fail("--render-cache needs a folder.");
-                    result = result with { RenderCache = cache };
-                    break;
                 case "--file":
                     if (Value() is not { Length: > 0 } path) return Fail("--file needs a path.");
                     result = result with { File = path };
@@ -95,11 +96,41 @@ internal sealed record PlaybackArguments
                     result = result with { Seconds = seconds };
                     secondsGiven = true;
                     break;
+                case "--pattern":
+                    var parts = (Value() ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (parts.Length == 0) return Fail("--pattern needs a list such as forward,backward,2x,scrub.");
+                    var segments = new List<PlaySegment>();
+                    foreach (var part in parts)
+                    {
+                        if (!PlaySegment.Known.TryGetValue(part, out var segment))
+                            return Fail($"--pattern: unknown part '{part}'; the parts are {string.Join(", ", PlaySegment.Known.Keys)}.");
+                        segments.Add(segment);
+                    }
+                    result = result with { Pattern = segments };
+                    break;
+                case "--prefetch":
+                    string? onOff = Value();
+                    if (onOff is not ("on" or "off")) return Fail("--prefetch needs on or off.");
+                    result = result with { Prefetch = onOff == "on" };
+                    break;
+                case "--titles":
+                    string? titles = Value();
+                    if (titles is not ("on" or "off")) return Fail("--titles needs on or off.");
+                    result = result with { Titles = titles == "on" };
+                    break;
+                case "--title-cost":
+                    if (!TryInt(Value(), 1, 100_000, out int cost)) return Fail("--title-cost needs a whole number from 1 to 100000.");
+                    result = result with { TitleCost = cost };
+                    break;
+                case "--render-cache":
+                    if (Value() is not { Length: > 0 } folder) return Fail("--render-cache needs a folder.");
+                    result = result with { RenderCache = folder };
+                    break;
                 default:
                     return Fail($"Unknown argument '{arg}'.");
             }
         }
-        if (result.Short && !secondsGiven) result = result with { Seconds = 1 };
+        if (result.Short && !secondsGiven) result = result with { Seconds = 4 };
         if (result.File is null && (result.FrameSize is not null || result.HeaderBytes != 0))
             return Fail("--frame-size and --header describe a --file; give the file too.");
         if (result.File is not null && result.FrameSize is null)

@@ -1,11 +1,17 @@
 using LumieraVault.Files;
+using LumieraVault.Prefetching;
+using LumieraVault.Rendering;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace LumieraVault.Samples.Playback;
 
-/// <summary>One run of the sample: find or make the clip, play it through the vault, report, clean up. Returns the exit code.</summary>
-internal sealed class PlaybackRun(Vault vault, Player player, TitleLayer titles, IHostApplicationLifetime lifetime, ILogger<PlaybackRun> log)
+/// <summary>
+/// One run of the sample: find or make the clip, tell the prefetcher of its timeline, play it through the vault with the
+/// live view running, report, clean up. Returns the exit code.
+/// </summary>
+internal sealed class PlaybackRun(Vault vault, Prefetcher prefetcher, RenderService render, TitleRenderer title, RenderCacheFolder renderCache, Player player,
+    LiveView view, IHostApplicationLifetime lifetime, ILogger<PlaybackRun> log)
 {
     internal const int Width = 640, Height = 360;
 
@@ -46,14 +52,31 @@ internal sealed class PlaybackRun(Vault vault, Player player, TitleLayer titles,
                     file.Path, file.Size, ((FrameLayout.FixedLayout)layout).FrameSize, layout.HeaderBytes);
                 return 1;
             }
-            var result = await player.PlayAsync(file, arguments.Fps, arguments.Seconds, check, stopping);
+            // The timeline: the clip, and over it the rendered title band (only over the synthetic clip, whose width it knows).
+            var titles = arguments.Titles && arguments.File is null ? new TitleLayer(render, title, renderCache.Path) : null;
+            using var playback = titles is null
+                ? await prefetcher.WatchAsync(arguments.Fps, PlaybackSource.Clip(file))
+                : await prefetcher.WatchAsync(arguments.Fps, PlaybackSource.Clip(file), PlaybackSource.Rendered(title));
+            var script = new PlayScript(arguments.Pattern, file.FrameCount, Math.Max(1, (long)Math.Round(arguments.Seconds * arguments.Fps)));
+            var result = new PlaybackResult();
+            await using (var live = view)
+            {
+                live.Start(result, () => result.Segment);
+                await player.PlayAsync(file, arguments.Fps, script, check, result, stopping, titles);
+            }
+            var prefetching = await prefetcher.GetStatisticsAsync();
             var statistics = await vault.GetStatisticsAsync();
             Console.WriteLine();
-            Console.Write(result.ToReport(arguments.Fps));
+            Console.Write(result.ToReport(arguments.Fps, arguments.Prefetch));
+            Console.WriteLine();
+            Console.Write(prefetching.ToReport());
             Console.WriteLine();
             Console.Write(statistics.ToReport());
-            Console.WriteLine();
-            Console.Write(await titles.ReportAsync());
+            if (titles is not null)
+            {
+                Console.WriteLine();
+                Console.Write(await titles.ReportAsync());
+            }
             Console.WriteLine();
             Console.WriteLine(result.AllGood
                 ? "PASS: every frame checked out."

@@ -2,6 +2,8 @@ using Akka.Configuration;
 using Akka.Hosting;
 using LumieraVault;
 using LumieraVault.Hosting;
+using LumieraVault.Prefetching;
+using LumieraVault.Rendering;
 using LumieraVault.Samples.Playback;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -31,17 +33,20 @@ Log.Logger = new LoggerConfiguration()
 string hocon = Path.Combine(AppContext.BaseDirectory, "hocon", "vault.conf");
 // A small budget, so that a few seconds of playback already age windows out; hosts set theirs in vault.conf.
 var options = new VaultOptions { MapBudget = 64L << 20 };
+
+// The rendered layer: a title band over the bottom of the synthetic clip, registered with the render scheduler.
 using var renderCache = RenderCacheFolder.For(arguments);
-var titles = new TitleRenderer(PlaybackRun.Width, PlaybackRun.Height, arguments.Fps, arguments.TitleCost);
+var title = new TitleRenderer(PlaybackRun.Width, PlaybackRun.Height, arguments.Fps, arguments.TitleCost);
 
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
 builder.Logging.ClearProviders();
 builder.Logging.AddSerilog(dispose: true).SetMinimumLevel(LogLevel.Trace);
 builder.Services.AddAkka("playback", (akka, sp) => akka
     .AddHoconFile(hocon, HoconAddMode.Append)
-    .AddHocon(renderCache.Hocon, HoconAddMode.Prepend)
-    .WithLumieraScheduler(TitleLayer.SchedulerOptions(titles))
     .WithLumieraVault(options)
+    .WithLumieraPrefetcher(new PrefetchOptions { Enabled = arguments.Prefetch })
+    .WithLumieraScheduler(TitleLayer.SchedulerOptions(title))
+    .AddHocon(renderCache.Hocon, HoconAddMode.Prepend)
     .ConfigureLoggers(l =>
     {
         // The code's logger settings come ahead of the HOCON: take the level from the file, so it stays the one place to change it.
@@ -50,10 +55,13 @@ builder.Services.AddAkka("playback", (akka, sp) => akka
         l.AddLoggerFactory();
     }));
 builder.Services.AddLumieraVaultClient();
+builder.Services.AddLumieraPrefetchClient();
+builder.Services.AddLumieraRenderClient();
+builder.Services.AddSingleton(title);
+builder.Services.AddSingleton(renderCache);
+builder.Services.AddSingleton<LiveView>();
 builder.Services.AddSingleton<Player>();
 builder.Services.AddSingleton<PlaybackRun>();
-builder.Services.AddLumieraRenderClient();
-builder.Services.AddSingleton(sp => TitleLayer.Create(sp, titles, arguments, renderCache));
 
 using var host = builder.Build();
 await host.StartAsync();

@@ -147,6 +147,7 @@ public sealed class Vault : IExtension
         {
             Metrics.FrameRequests.Increment();
             Metrics.FastPathHits.Increment();
+            file.Tap?.Hit(offset, default);
             return true;
         }
         return false;
@@ -172,6 +173,7 @@ public sealed class Vault : IExtension
         if (TryFast(file, offset, length, access, out var frame))
         {
             Metrics.FastPathHits.Increment();
+            file.Tap?.Hit(offset, hints);
             return new ValueTask<Frame>(frame);
         }
         return Miss(file, offset, length, hints, access);
@@ -217,8 +219,10 @@ public sealed class Vault : IExtension
             Metrics.Failures.Increment();
             return ValueTask.FromException<Frame>(error);
         }
-        var deadline = hints.Deadline ?? _system.Scheduler.Now + Settings.DefaultWait;
+        var now = _system.Scheduler.Now;
+        var deadline = hints.Deadline ?? now + Settings.DefaultWait;
         var reply = NewCompletion<Frame>();
+        file.Tap?.Miss(offset, hints, now, reply.Task);
         file.FileMap.Tell(new FileMapProtocol.FrameRequest(file, offset, length, access, hints, deadline, reply, Stopwatch.GetTimestamp()));
         return new ValueTask<Frame>(Track(reply));
     }

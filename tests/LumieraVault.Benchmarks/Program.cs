@@ -12,6 +12,8 @@ var parts = new (string Name, Func<IEnumerable<string>> Run)[]
     ("render-cache", RenderCacheQuick.Run),
     ("audio", AudioQuick.Run),
     ("audio-wav", WavImportQuick.Run),
+    ("session", SessionQuick.Run),
+    ("prefetch", PrefetchQuick.Run),
 };
 
 if (args.Length > 0 && args[0] == "--quick")

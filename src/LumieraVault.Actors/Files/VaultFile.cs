@@ -81,6 +81,9 @@ public sealed class VaultFile
 
     internal IActorRef FileMap { get; set; } = ActorRefs.Nobody;
 
+    /// <summary>The prefetcher's tap when a watched timeline plays this file: requests record into it (hits included).</summary>
+    internal volatile Prefetching.FileTap? Tap;
+
     /// <summary>Header bytes before the first window (Lumiera's "bias").</summary>
     internal long Bias { get; }
 

@@ -6,6 +6,7 @@ using LumieraVault.Files;
 using LumieraVault.Frames;
 using LumieraVault.Hosting;
 using LumieraVault.Native;
+using LumieraVault.Prefetching;
 using Microsoft.Win32.SafeHandles;
 using static LumieraVault.Files.HandleCacheProtocol;
 using static LumieraVault.Mapping.FileMapProtocol;
@@ -68,6 +69,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         Receive<Flush>(m => Enqueue(h => { FlushCore(h); m.Reply.TrySetResult(true); }, e => m.Reply.TrySetException(e)));
         Receive<Close>(OnClose);
         Receive<CheckForChange>(_ => CheckFile());
+        Receive<Advise>(OnAdvise);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -404,9 +406,12 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
     private void Reply(FrameRequest r, FrameLease lease)
     {
         // Recorded before the answer, so a statistics request the caller makes after it sees this miss.
-        double us = Stopwatch.GetElapsedTime(r.StartedAt).TotalMicroseconds;
-        _space.Metrics.MissLatency.Record(us);
-        _space.Metrics.MissSamples.Add(us);
+        if (!r.Ahead)
+        {
+            double us = Stopwatch.GetElapsedTime(r.StartedAt).TotalMicroseconds;
+            _space.Metrics.MissLatency.Record(us);
+            _space.Metrics.MissSamples.Add(us);
+        }
         var frame = new Frame(lease);
         if (!r.Reply.TrySetResult(frame)) frame.Dispose(); // the requester is gone (vault stopping): give the pin back
     }
@@ -418,6 +423,11 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
         else if (!r.Hints.Droppable && error is FrameDroppedException dropped)
             error = new VaultException(VaultError.BudgetExhausted, "Budget exhausted: " + dropped.Reason) { Path = _file.Path };
         if (r.Reply.Task.IsCompleted) return; // answered already (a failure after a partial serve): counted once
+        if (r.Ahead)
+        {
+            r.Reply.TrySetException(error);
+            return;
+        }
         if (error.Error == VaultError.Dropped) _space.Metrics.Dropped.Increment();
         else _space.Metrics.Failures.Increment();
         r.Reply.TrySetException(error);
@@ -532,6 +542,30 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
             Enqueue(h => { FlushCore(h); Finish(null); }, Finish);
         else
             Finish(null);
+    }
+
+    /// <summary>
+    /// The prefetcher's advice. Frames in mapped windows are advised at once; the windows of the others are mapped first, within
+    /// the budget and without waiting for room (a request of the file's own, merged with real ones), and advised when mapped.
+    /// Reading ahead blocks, so it runs off this actor (on the read-ahead thread); a buffered file has only the page cache to warm or drop.
+    /// </summary>
+    private void OnAdvise(Advise m)
+    {
+        if (_closing || _file.ChangedReason is not null) return;
+        if (_file.Strategy == ReadStrategy.Buffered || !m.WillNeed && m.DropPageCache)
+        {
+            if (m.WillNeed || m.DropPageCache)
+                Enqueue(h => Advice.Fadvise(h, m.Frames, m.WillNeed ? Libc.PosixFadvWillNeed : Libc.PosixFadvDontNeed), _ => { });
+            if (_file.Strategy == ReadStrategy.Buffered) return;
+        }
+        List<(Window, FrameSpan)>? mapped = null;
+        foreach (var span in m.Frames)
+        {
+            if (span.Offset < 0 || span.Length <= 0 || span.Offset > _file.Size - span.Length) continue;
+            if (_file.TryPinWindow(span.Offset, span.Length, out var window)) (mapped ??= new()).Add((window!, span));
+            else if (m.WillNeed) OnRequest(Advice.AheadRequest(_file, span, Context.System.Scheduler.Now, m.Stale));
+        }
+        if (mapped is not null) Advice.Start(mapped, m.WillNeed, m.Stale);
     }
 
     private void StartChecking()

@@ -7,8 +7,17 @@ namespace LumieraVault.Mapping;
 internal static class FileMapProtocol
 {
     /// <summary>A frame request that missed the fast path, with its hints and the absolute deadline derived from them.</summary>
+    /// <remarks><paramref name="Ahead"/>: made by the file's actor for prefetcher advice, not by a caller: not counted in the vault's statistics.</remarks>
     public sealed record FrameRequest(VaultFile File, long Offset, int Length, FrameAccess Access, FrameHints Hints, DateTimeOffset Deadline,
-        TaskCompletionSource<Frame> Reply, long StartedAt);
+        TaskCompletionSource<Frame> Reply, long StartedAt, bool Ahead = false);
+
+    /// <summary>
+    /// The prefetcher's advice on frames of the file: they will be needed soon (<paramref name="WillNeed"/>: map their windows within
+    /// the budget and <c>madvise(MADV_WILLNEED)</c> their pages), or they are done with (<c>madvise(MADV_DONTNEED)</c>, and
+    /// <c>posix_fadvise(POSIX_FADV_DONTNEED)</c> too when <paramref name="DropPageCache"/>). Frames in play order, nearest first;
+    /// reading ahead stops for frames whose look-ahead was superseded (<paramref name="Stale"/> cancelled).
+    /// </summary>
+    public sealed record Advise(IReadOnlyList<FrameSpan> Frames, bool WillNeed, bool DropPageCache = false, CancellationToken Stale = default);
 
     /// <summary>Make every write to the file durable (msync and fsync).</summary>
     public sealed record Flush(TaskCompletionSource<bool> Reply);
@@ -22,3 +31,6 @@ internal static class FileMapProtocol
         public static readonly CheckForChange Instance = new();
     }
 }
+
+/// <summary>A frame's bytes in its file.</summary>
+internal readonly record struct FrameSpan(long Offset, int Length);

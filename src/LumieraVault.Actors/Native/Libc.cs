@@ -20,6 +20,8 @@ internal static unsafe partial class Libc
     public const int MadvSequential = 2;
     public const int MadvWillNeed = 3;
     public const int MadvDontNeed = 4;
+    public const int MadvPopulateRead = 22;
+    public const int PosixFadvWillNeed = 3;
     public const int PosixFadvDontNeed = 4;
     public const int AtEmptyPath = 0x1000;
     public const int StatxBasicStats = 0x7ff;

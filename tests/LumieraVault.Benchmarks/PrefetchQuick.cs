@@ -1,0 +1,73 @@
+using System.Globalization;
+
+namespace LumieraVault.Benchmarks;
+
+/// <summary>
+/// The prefetcher's macro benchmark in the quick run: the three ways side by side, forward, backward and at 2x at 60 fps,
+/// then the frame rate raised step by step until each way has a late frame. The clip has 300 frames (1 GiB) in the quick
+/// run; LUMIERA_PREFETCH_FRAMES sets another length (600 for the full run of issue 4).
+/// </summary>
+internal static class PrefetchQuick
+{
+    private static readonly double[] Rates = [60, 90, 120, 180, 240, 360, 480, 720, 960];
+
+    public static IEnumerable<string> Run()
+    {
+        int frames = int.TryParse(Environment.GetEnvironmentVariable("LUMIERA_PREFETCH_FRAMES"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 60 ? n : 300;
+        Console.Error.WriteLine($"  making a clip of {frames} frames of {PrefetchPlayback.Width}x{PrefetchPlayback.Height} RGBA ({(long)frames * PrefetchPlayback.FrameSize >> 20} MiB)");
+        using var bench = PrefetchPlayback.Create(frames);
+        var ways = Enum.GetValues<PlaybackWay>();
+        var all = new Dictionary<PlaybackWay, List<double>>();
+        var late = new Dictionary<PlayPattern, int>();
+        foreach (var pattern in Enum.GetValues<PlayPattern>())
+        {
+            foreach (var way in ways)
+            {
+                var result = bench.Play(way, pattern, 60, frames);
+                Console.Error.WriteLine("  " + result);
+                (all.TryGetValue(way, out var list) ? list : all[way] = new()).AddRange(result.ReadyMicroseconds);
+                if (way == PlaybackWay.Prefetch) late[pattern] = result.Late;
+            }
+        }
+        double P99(PlaybackWay way) => QuickHarness.Percentile(all[way].ToArray(), 99);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  p99 ready over all three patterns: prefetch {P99(PlaybackWay.Prefetch) / 1000:0.000} ms, no prefetch {P99(PlaybackWay.NoPrefetch) / 1000:0.000} ms, plain read loop {P99(PlaybackWay.PlainRead) / 1000:0.000} ms"));
+
+        // Strict, as the issue asks: the highest rate with no late frame at all. On a shared machine one stall of the
+        // scheduler fails that for every way alike, so the search also goes on to the highest rate with at most 1% late.
+        var sustained = new Dictionary<PlaybackWay, double>();
+        var tolerant = new Dictionary<PlaybackWay, double>();
+        int shown = Math.Min(frames, 240);
+        foreach (var way in ways)
+        {
+            sustained[way] = 0;
+            tolerant[way] = 0;
+            bool strict = true;
+            foreach (double fps in Rates)
+            {
+                var result = bench.Play(way, PlayPattern.Forward, fps, shown);
+                Console.Error.WriteLine("  sustained? " + result);
+                if (result.Late > 0) strict = false;
+                if (strict) sustained[way] = fps;
+                if (result.Late * 100 > result.Shown) break;
+                tolerant[way] = fps;
+            }
+        }
+        Console.Error.WriteLine($"  highest rate with no late frame: prefetch {sustained[PlaybackWay.Prefetch]} fps, no prefetch {sustained[PlaybackWay.NoPrefetch]} fps, plain read loop {sustained[PlaybackWay.PlainRead]} fps (steps {string.Join(", ", Rates)}; 0: late already at 60)");
+        Console.Error.WriteLine($"  highest rate with at most 1% late: prefetch {tolerant[PlaybackWay.Prefetch]} fps, no prefetch {tolerant[PlaybackWay.NoPrefetch]} fps, plain read loop {tolerant[PlaybackWay.PlainRead]} fps");
+
+        yield return $"count late-prefetch-forward {late[PlayPattern.Forward]}";
+        yield return $"count late-prefetch-backward {late[PlayPattern.Backward]}";
+        yield return $"count late-prefetch-2x {late[PlayPattern.Double]}";
+        yield return Line("p99-ready/plain-read-loop", P99(PlaybackWay.PlainRead) / P99(PlaybackWay.Prefetch));
+        yield return Line("sustained-fps/plain-read-loop", Ratio(sustained[PlaybackWay.Prefetch], sustained[PlaybackWay.PlainRead]));
+        yield return Line("sustained-fps/no-prefetch", Ratio(sustained[PlaybackWay.Prefetch], sustained[PlaybackWay.NoPrefetch]));
+        yield return Line("sustained-fps-1pct-late/plain-read-loop", Ratio(tolerant[PlaybackWay.Prefetch], tolerant[PlaybackWay.PlainRead]));
+        yield return Line("sustained-fps-1pct-late/no-prefetch", Ratio(tolerant[PlaybackWay.Prefetch], tolerant[PlaybackWay.NoPrefetch]));
+    }
+
+    /// <summary>A rate that never sustained even 60 fps counts as 30 (half the first step), so the ratio stays finite and honest about direction.</summary>
+    private static double Ratio(double ours, double theirs) => Math.Max(ours, 30) / Math.Max(theirs, 30);
+
+    private static string Line(string name, double value) => string.Create(CultureInfo.InvariantCulture, $"ratio {name} {value:0.00}");
+}
