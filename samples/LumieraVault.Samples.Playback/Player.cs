@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using LumieraVault.Files;
 using LumieraVault.Frames;
-using LumieraVault.Rendering;
 using Microsoft.Extensions.Logging;
 
 namespace LumieraVault.Samples.Playback;

@@ -3,7 +3,6 @@ using Akka.Hosting;
 using LumieraVault;
 using LumieraVault.Hosting;
 using LumieraVault.Prefetching;
-using LumieraVault.Rendering;
 using LumieraVault.Samples.Playback;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
