@@ -70,6 +70,7 @@ internal sealed class Player(Vault vault, ILogger<Player> log)
 
         // Preroll, as a player fills its first frame before it starts the clock: the first miss also pays for JIT and first touch.
         (await vault.GetFrameAsync(file, 0, FrameHints.None, FrameAccess.ReadOnly)).Dispose();
+        if (titles is not null) await titles.PrerollAsync(0);
 
         var clock = Stopwatch.StartNew();
         var wallStart = DateTimeOffset.UtcNow;

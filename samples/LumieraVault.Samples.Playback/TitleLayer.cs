@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
+using LumieraVault.Frames;
 using LumieraVault.Rendering;
 using LumieraVault.Statistics;
 
@@ -18,6 +19,9 @@ internal sealed class TitleLayer(RenderService render, TitleRenderer renderer, s
     /// <summary>One shown composite in this many is checked.</summary>
     public const int CheckEvery = 20;
 
+    /// <summary>Titles rendered before the clock starts.</summary>
+    public const int Preroll = 8;
+
     private readonly HashSet<long> _shownRendered = new();
     private readonly byte[] _fresh = new byte[renderer.FrameLength(0)];
     private byte[] _picture = [];
@@ -32,6 +36,18 @@ internal sealed class TitleLayer(RenderService render, TitleRenderer renderer, s
     /// every frame durable before it counts as cached), so there are more workers than cores.
     /// </summary>
     public static SchedulerOptions SchedulerOptions(TitleRenderer renderer) => new() { Workers = 6, Renderers = { renderer } };
+
+    /// <summary>
+    /// Renders (or finds) the titles from <paramref name="first"/> on before the clock starts, as the player prerolls its
+    /// first frame: the first render also opens the render cache and pays for the renderer's first run, which would
+    /// otherwise make the scheduler's estimate of a title's render time too long to meet any deadline for a while.
+    /// </summary>
+    public async Task PrerollAsync(long first)
+    {
+        var titles = new Task<Frame>[Preroll];
+        for (int k = 0; k < Preroll; k++) titles[k] = render.GetFrameAsync(renderer, first + k).AsTask();
+        foreach (var title in await Task.WhenAll(titles)) title.Dispose();
+    }
 
     /// <summary>Composites the title of clip frame <paramref name="time"/> over the clip frame.</summary>
     public void Show(long time, ReadOnlySpan<byte> clip, ReadOnlySpan<byte> title, PlaybackResult result)
