@@ -130,6 +130,26 @@ public sealed class SampleSequence
         return Take[entry];
     }
 
+    /// <summary>
+    /// The current version in its recorded form: the sequence's base index with the edits written into it as
+    /// events (negative entries), each keeping the entry it replaced. This is what the store saves; the runs the
+    /// walker plays are decoded from it when the store opens.
+    /// </summary>
+    public PageTable GetPageTable()
+    {
+        ThrowIfRemoved();
+        return EncodePageTable();
+    }
+
+    /// <summary>The page table of the current version (of no entries for a removed sequence).</summary>
+    internal PageTable EncodePageTable()
+    {
+        // The version first: every entry its runs name was published before it, so the count read after covers them.
+        var state = _state;
+        int count = IsRemoved ? 0 : (int)Take.Count;
+        return PageTableEncoder.Encode(state.Runs, Take, count);
+    }
+
     // ---------------------------------------------------------------- edits
 
     /// <summary>Applies <paramref name="edit"/> and records it for undo; a pending redo is forgotten.</summary>
