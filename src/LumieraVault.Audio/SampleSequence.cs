@@ -9,7 +9,9 @@ namespace LumieraVault.Audio;
 /// <summary>
 /// One channel of audio in the store: a take (its own base index, appended to while recording or importing) and
 /// the sequence made of runs of takes and silence that the edits built. Edits only replace runs; each keeps the
-/// runs it replaced, so undo and redo swap them back without touching a sample.
+/// runs it replaced, so undo and redo swap them back without touching a sample. The runs are the decoded form of
+/// the version; its recorded form, the one the store saves, is the take's base index with the edits in it as
+/// events (<see cref="GetPageTable"/>).
 /// </summary>
 /// <remarks>
 /// Thread safety: edits, undo and redo may come from any thread (they are serialized); one append at a time.

@@ -100,6 +100,37 @@ public sealed class PageTableSpec : AudioSpec
     }
 
     [Fact]
+    public async Task Every_event_keeps_the_entry_it_replaced_so_putting_them_back_gives_the_plain_base_index()
+    {
+        var store = await OpenStoreAsync();
+        var s = await FilledAsync(store, "mono", Tone(12 * 512 + 100));
+        var other = await FilledAsync(store, "other", Tone(2000, 2));
+        var plain = Enumerable.Range(0, 13).Select(e => s.GetBaseEntry(e)).ToArray();
+        SequenceEdit[] edits =
+        [
+            new SequenceEdit.Cut(3 * 512, 2 * 512),
+            new SequenceEdit.Paste(512, s.Id, 0, 3000),
+            new SequenceEdit.Paste(4000, other.Id, 17, 1500),
+            new SequenceEdit.Silence(100, 900),
+            new SequenceEdit.Gain(2000, 4000, -1f),
+            new SequenceEdit.Fade(5000, 2500, 1f, 0f),
+            new SequenceEdit.Trim(50, 9000),
+            new SequenceEdit.InsertSilence(0, 10),
+        ];
+        foreach (var edit in edits)
+        {
+            s.Apply(edit);
+            var table = s.GetPageTable();
+            Assert.Equal(plain, table.KeptEntries());
+            Assert.All(Enumerable.Range(0, table.Count).Where(p => PageTable.IsEvent(table[p])),
+                p => Assert.Equal(p < plain.Length ? plain[p] : PageTable.NoEntry, table.EventAt(p)!.Replaced));
+            Assert.Contains(table.Entries, PageTable.IsEvent);
+            RoundTrip(store, s);
+        }
+        Assert.Contains(s.GetPageTable().Events, e => e.Replaced == PageTable.NoEntry);
+    }
+
+    [Fact]
     public async Task Page_events_are_values_that_serialize_and_come_back_equal()
     {
         var store = await OpenStoreAsync();
