@@ -13,7 +13,8 @@ namespace LumieraVault.Audio.Indexes;
 /// <remarks>
 /// The walk: start by stepping onto position 0; a block entry plays whole (clipped to <see cref="Length"/>) and the
 /// walk steps onto the next position; an event fires and the walk goes on at its <see cref="PageEvent.Next"/>.
-/// It stops after <see cref="Length"/> samples. Each position is stepped onto at most once, so the walk ends.
+/// It stops after <see cref="Length"/> samples (so the last event's Next, never followed, is 0:0). Each position
+/// is stepped onto at most once, so the walk ends.
 /// </remarks>
 public sealed class PageTable
 {
