@@ -9,7 +9,9 @@ namespace LumieraVault.Audio;
 /// <summary>
 /// One channel of audio in the store: a take (its own base index, appended to while recording or importing) and
 /// the sequence made of runs of takes and silence that the edits built. Edits only replace runs; each keeps the
-/// runs it replaced, so undo and redo swap them back without touching a sample.
+/// runs it replaced, so undo and redo swap them back without touching a sample. The runs are the decoded form of
+/// the version; its recorded form, the one the store saves, is the take's base index with the edits in it as
+/// events (<see cref="GetPageTable"/>).
 /// </summary>
 /// <remarks>
 /// Thread safety: edits, undo and redo may come from any thread (they are serialized); one append at a time.
@@ -128,6 +130,26 @@ public sealed class SampleSequence
         if ((ulong)entry >= (ulong)Take.Count)
             throw new AudioException(AudioError.OutOfRange, $"The base index of '{Name}' has {Take.Count} entries; there is no entry {entry}.");
         return Take[entry];
+    }
+
+    /// <summary>
+    /// The current version in its recorded form: the sequence's base index with the edits written into it as
+    /// events (negative entries), each keeping the entry it replaced. This is what the store saves; the runs the
+    /// walker plays are decoded from it when the store opens.
+    /// </summary>
+    public PageTable GetPageTable()
+    {
+        ThrowIfRemoved();
+        return EncodePageTable();
+    }
+
+    /// <summary>The page table of the current version (of no entries for a removed sequence).</summary>
+    internal PageTable EncodePageTable()
+    {
+        // The version first: every entry its runs name was published before it, so the count read after covers them.
+        var state = _state;
+        int count = IsRemoved ? 0 : (int)Take.Count;
+        return PageTableEncoder.Encode(state.Runs, Take, count);
     }
 
     // ---------------------------------------------------------------- edits

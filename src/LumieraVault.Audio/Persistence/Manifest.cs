@@ -1,14 +1,16 @@
 using System.IO.Hashing;
-using System.Runtime.InteropServices;
 using System.Text;
 using LumieraVault.Audio.Blocks;
 using LumieraVault.Audio.Editing;
+using LumieraVault.Audio.Indexes;
 
 namespace LumieraVault.Audio.Persistence;
 
 /// <summary>
 /// The store's own metadata in one small binary file: the block groups (format, sealed blocks, their fine
-/// summaries), and every sequence (its base index and its runs). Written whole to a temporary file and renamed
+/// summaries), and every sequence's current version as its page table: the base index with the edits in it as
+/// events that keep the entries they replaced (<see cref="PageTable"/>, the recorded form). The base index is the
+/// table with the kept entries put back; the runs the walker plays are decoded from it on load. Written whole to a temporary file and renamed
 /// over the old one, so a crash leaves the old manifest or the new one; a checksum (XXH64) at the end tells a
 /// damaged file from a good one. Coarse summaries are not stored: they are rebuilt from the fine ones on load.
 /// Undo history is not stored either: the session log records the edits.
@@ -16,13 +18,11 @@ namespace LumieraVault.Audio.Persistence;
 internal sealed class Manifest
 {
     private static readonly byte[] Magic = "LVAUDIO\0"u8.ToArray();
-    private const int Version = 1;
+    private const int Version = 2;
 
     public sealed record Group(int Number, SampleFormat Format, int Sealed, SampleSummary[] Fine);
 
-    private sealed record Sequence(int Id, string Name, SampleFormat Format, int SampleRate, bool Removed, int[] Entries, RunData[] Runs);
-
-    private sealed record RunData(int Owner, long SourceStart, long Length, float Gain, Ramp[]? Ramps);
+    internal sealed record Sequence(int Id, string Name, SampleFormat Format, int SampleRate, bool Removed, PageTable Table);
 
     private Manifest(List<Group> groups, List<Sequence> sequences)
     {
@@ -32,20 +32,16 @@ internal sealed class Manifest
 
     private readonly List<Sequence> _sequences;
 
+    /// <summary>The sequences as recorded, in id order.</summary>
+    internal IReadOnlyList<Sequence> Sequences => _sequences;
+
     public List<Group> Groups { get; }
 
     public static byte[] Write(SampleStore store)
     {
         // Sequences first: every block they name was sealed before it was published, so the groups read after
         // them hold it.
-        var sequences = store.AllSequences.Select(s =>
-        {
-            var state = s.State;
-            long count = s.IsRemoved ? 0 : s.Take.Count;
-            var entries = new int[count];
-            for (long e = 0; e < count; e++) entries[e] = s.Take[e];
-            return (s, entries, state);
-        }).ToList();
+        var sequences = store.AllSequences.Select(s => (s, table: s.EncodePageTable())).ToList();
         var groups = store.Blocks.All.Select(g => (g, g.Sealed)).ToList();
 
         using var ms = new MemoryStream();
@@ -72,31 +68,14 @@ internal sealed class Manifest
                 }
             }
             w.Write(sequences.Count);
-            foreach (var (s, entries, state) in sequences)
+            foreach (var (s, table) in sequences)
             {
                 w.Write(s.Id);
                 w.Write(s.Name);
                 w.Write((byte)s.Format);
                 w.Write(s.SampleRate);
                 w.Write(s.IsRemoved);
-                w.Write(entries.LongLength);
-                w.Write(MemoryMarshal.AsBytes(entries.AsSpan()));
-                w.Write(state.Runs.Length);
-                foreach (var r in state.Runs)
-                {
-                    w.Write(r.Source?.Owner ?? -1);
-                    w.Write(r.SourceStart);
-                    w.Write(r.Length);
-                    w.Write(r.Gain);
-                    w.Write(r.Ramps?.Length ?? 0);
-                    foreach (var ramp in r.Ramps ?? [])
-                    {
-                        w.Write(ramp.Start);
-                        w.Write(ramp.Length);
-                        w.Write(ramp.From);
-                        w.Write(ramp.To);
-                    }
-                }
+                table.WriteTo(w);
             }
         }
         ulong hash = XxHash64.HashToUInt64(ms.GetBuffer().AsSpan(0, (int)ms.Length));
@@ -153,23 +132,10 @@ internal sealed class Manifest
                 int sampleRate = r.ReadInt32();
                 if (sampleRate <= 0) throw Corrupt(path, $"sequence '{name}' has sample rate {sampleRate}");
                 bool removed = r.ReadBoolean();
-                long entryCount = r.ReadInt64();
-                if (entryCount < 0 || entryCount > int.MaxValue) throw Corrupt(path, $"sequence '{name}' has {entryCount} entries");
-                var entries = new int[entryCount];
-                r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(entries.AsSpan()));
-                int runCount = r.ReadInt32();
-                var runs = new RunData[runCount];
-                for (int k = 0; k < runCount; k++)
-                {
-                    int owner = r.ReadInt32();
-                    long sourceStart = r.ReadInt64(), length = r.ReadInt64();
-                    float gain = r.ReadSingle();
-                    int rampCount = r.ReadInt32();
-                    Ramp[]? ramps = rampCount == 0 ? null : new Ramp[rampCount];
-                    for (int q = 0; q < rampCount; q++) ramps![q] = new Ramp(r.ReadInt64(), r.ReadInt64(), r.ReadSingle(), r.ReadSingle());
-                    runs[k] = new RunData(owner, sourceStart, length, gain, ramps);
-                }
-                sequences.Add(new Sequence(id, name, format, sampleRate, removed, entries, runs));
+                PageTable table;
+                try { table = PageTable.ReadFrom(r, format.SamplesPerBlock()); }
+                catch (InvalidDataException e) { throw Corrupt(path, $"sequence '{name}': {e.Message}", e); }
+                sequences.Add(new Sequence(id, name, format, sampleRate, removed, table));
             }
             return new Manifest(groups, sequences);
         }
@@ -179,7 +145,7 @@ internal sealed class Manifest
         }
     }
 
-    /// <summary>Makes the sequences of the manifest in <paramref name="store"/>, checking every block and run against what exists.</summary>
+    /// <summary>Makes the sequences of the manifest in <paramref name="store"/>, checking every block and event against what exists.</summary>
     public void RestoreSequences(SampleStore store)
     {
         string path = Path.Combine(store.Folder, "store.manifest");
@@ -188,7 +154,7 @@ internal sealed class Manifest
         {
             var data = _sequences[i];
             var sequence = made[i];
-            foreach (int entry in data.Entries)
+            foreach (int entry in data.Table.KeptEntries())
             {
                 if (entry != AudioLayout.SilentBlockEntry)
                 {
@@ -201,16 +167,10 @@ internal sealed class Manifest
         for (int i = 0; i < _sequences.Count; i++)
         {
             var data = _sequences[i];
-            var runs = new Run[data.Runs.Length];
-            for (int k = 0; k < runs.Length; k++)
-            {
-                var rd = data.Runs[k];
-                var source = rd.Owner < 0 ? null : (uint)rd.Owner < (uint)made.Length ? made[rd.Owner].Take : throw Corrupt(path, $"a run names sequence #{rd.Owner}");
-                if (rd.Length < 0 || source is not null && (rd.SourceStart < 0 || rd.SourceStart + rd.Length > source.SampleCount))
-                    throw Corrupt(path, $"a run of '{data.Name}' lies outside its take");
-                runs[k] = new Run(source, rd.SourceStart, rd.Length, rd.Gain, rd.Ramps);
-            }
-            made[i].Restore(new SequenceState(runs));
+            SequenceState state;
+            try { state = PageTableDecoder.Decode(data.Table, made[i].Take, id => (uint)id < (uint)made.Length ? made[id].Take : null); }
+            catch (InvalidDataException e) { throw Corrupt(path, $"sequence '{data.Name}': {e.Message}", e); }
+            made[i].Restore(state);
             if (data.Removed) made[i].MarkRemoved();
         }
     }
