@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Persistence.Query;
 using Akka.Persistence.Sql.Query;
 using Akka.Streams;
@@ -56,6 +57,7 @@ public sealed class EditorSession : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(id);
         var settings = SessionSettings.From(system.Settings.Config);
         if (settings.Database == SessionDatabase.PostgreSql) await PostgreSqlCheck.RunAsync(settings.PostgreSqlConnectionString, cancellationToken).ConfigureAwait(false);
+        if (settings.Database == SessionDatabase.Sqlite) WarnIfSynchronousIsNotInForce(system, settings);
         var guard = settings.Database == SessionDatabase.Sqlite ? SqliteGuard.Open(settings.SqlitePath, settings.LockTimeout) : null;
         try
         {
@@ -91,6 +93,17 @@ public sealed class EditorSession : IAsyncDisposable
             guard?.Dispose();
             throw;
         }
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActorSystem, object> s_warned = new();
+
+    private static void WarnIfSynchronousIsNotInForce(ActorSystem system, SessionSettings settings)
+    {
+        var actual = SessionConfig.SqliteSynchronousOf(system);
+        if (actual == settings.SqliteSynchronous || !s_warned.TryAdd(system, settings)) return;
+        system.Log.Warning(
+            "lumiera.session.sqlite.synchronous is {0}, but actor system '{1}' was not created with SessionConfig.SetupFor.../CompleteSetup: its SQLite connections keep SQLite's default, {2} (an fsync per journal write, slower undo and edits). Create the system with the setup to get {0}.",
+            settings.SqliteSynchronous.ToString().ToUpperInvariant(), system.Name, actual.ToString().ToUpperInvariant());
     }
 
     /// <summary>Applies one command as one step labelled <paramref name="label"/> (or the command's name).</summary>

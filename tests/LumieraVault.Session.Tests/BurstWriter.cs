@@ -15,10 +15,12 @@ public static class BurstWriter
     public static int Run(string[] args)
     {
         string database = args[0], id = args[1];
-        using var system = ActorSystem.Create("burst", SessionConfig.ForSqlite(database).WithFallback("akka.loglevel = WARNING"));
+        using var system = ActorSystem.Create("burst", SessionConfig.SetupForSqlite(database, Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = WARNING")));
         var session = EditorSession.StartAsync(system, id).GetAwaiter().GetResult();
         session.ApplyAsync(Timeline.VideoTrack("v")).GetAwaiter().GetResult();
-        Console.Out.WriteLine("started");
+        // The spec checks that the burst runs with the default level, set on the journal's own connections.
+        var sqlite = SessionConfig.SqliteOptionsOf(system);
+        Console.Out.WriteLine($"started {sqlite?.Interceptor.Level} {sqlite?.Interceptor.Applied ?? 0}");
         Console.Out.Flush();
         var inFlight = new Queue<(int N, Task<SessionAck> Ack)>();
         var deadline = DateTime.UtcNow.AddSeconds(60);

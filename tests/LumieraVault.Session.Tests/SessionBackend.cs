@@ -16,7 +16,7 @@ public abstract class SessionBackend : IDisposable
 
     /// <summary>A new actor system on the backend's database: a "restart" of the editor.</summary>
     public ActorSystem NewSystem(string overrides = "")
-        => ActorSystem.Create($"session-{Name}-{Interlocked.Increment(ref s_systems)}", Config(overrides).WithFallback("akka.loglevel = WARNING"));
+        => ActorSystem.Create($"session-{Name}-{Interlocked.Increment(ref s_systems)}", SessionConfig.CompleteSetup(Config(overrides).WithFallback("akka.loglevel = WARNING")));
 
     public virtual void Dispose() { }
 

@@ -53,9 +53,11 @@ public sealed class SqliteFaultSpec : TestKit, IAsyncLifetime
         using var child = Process.Start(start)!;
         var errors = child.StandardError.ReadToEndAsync();
         var acked = new List<int>();
+        string? started = null;
         // Killed in the middle of the stream: hundreds acknowledged, more in flight.
         while (await child.StandardOutput.ReadLineAsync() is { } line)
         {
+            if (line.StartsWith("started ", StringComparison.Ordinal)) started = line;
             if (!line.StartsWith("ack ", StringComparison.Ordinal)) continue;
             acked.Add(int.Parse(line.AsSpan(4)));
             if (acked.Count == 1500) child.Kill(); // SIGKILL on Linux: no shutdown code runs
@@ -63,6 +65,9 @@ public sealed class SqliteFaultSpec : TestKit, IAsyncLifetime
         await child.WaitForExitAsync();
         Assert.True(acked.Count >= 1500, $"The writer acknowledged only {acked.Count} modifications before it ended: {await errors}");
         Assert.NotEqual(0, child.ExitCode);
+        // The default durability, synchronous = NORMAL, was in force on the journal's connections.
+        var level = started?.Split(' ') ?? [];
+        Assert.True(level.Length == 3 && level[1] == "Normal" && long.Parse(level[2]) > 0, $"The writer started with '{started}'");
 
         await using var host = await SessionHost.StartAsync(_backend, "session");
         var clips = (await host.Session.GetViewAsync()).Model.Clips;

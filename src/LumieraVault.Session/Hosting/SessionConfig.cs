@@ -1,7 +1,12 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using Akka.Persistence.Sql.Config;
 using LinqToDB;
+using LumieraVault.Session.Persistence;
 
 namespace LumieraVault.Session.Hosting;
 
@@ -9,7 +14,8 @@ namespace LumieraVault.Session.Hosting;
 /// Builds the configuration an actor system needs to hold a session: the <c>lumiera.session</c> settings, the
 /// Akka.Persistence.Sql journal and snapshot store on the database they name, and the binding of the session's
 /// events to <see cref="Persistence.SessionSerializer"/>. Pass the result to <c>ActorSystem.Create</c>; what the
-/// caller's configuration says wins over what is built here.
+/// caller's configuration says wins over what is built here. The <c>SetupFor...</c> methods also carry the SQLite
+/// connection options (<c>lumiera.session.sqlite.synchronous</c>), which HOCON cannot: create the system with them.
 /// </summary>
 public static class SessionConfig
 {
@@ -42,6 +48,58 @@ public static class SessionConfig
             $"lumiera.session {{\n database = postgresql\n postgresql.connection-string = {Quote(connectionString)}\n}}")));
     }
 
+    /// <summary>The actor system setup of a session kept in the SQLite file beside <paramref name="projectFile"/>.</summary>
+    public static ActorSystemSetup SetupForProject(string projectFile, Config? overrides = null) => SetupOf(ForProject(projectFile, overrides));
+
+    /// <summary>The actor system setup of a session kept in the SQLite file <paramref name="databaseFile"/>.</summary>
+    public static ActorSystemSetup SetupForSqlite(string databaseFile, Config? overrides = null) => SetupOf(ForSqlite(databaseFile, overrides));
+
+    /// <summary>The actor system setup of a session kept in the PostgreSQL database of <paramref name="connectionString"/>.</summary>
+    public static ActorSystemSetup SetupForPostgreSql(string connectionString, Config? overrides = null) => SetupOf(ForPostgreSql(connectionString, overrides));
+
+    /// <summary>
+    /// Completes a host's configuration as <see cref="Complete"/> does and adds what HOCON cannot say: on SQLite, the
+    /// connection options that set <c>PRAGMA synchronous</c> on every connection the journal, the snapshot store and
+    /// the read journal open. Pass the result to <c>ActorSystem.Create(name, setup)</c>.
+    /// </summary>
+    public static ActorSystemSetup CompleteSetup(Config config) => SetupOf(Complete(config));
+
+    /// <summary>
+    /// The synchronous level the SQLite connections of <paramref name="system"/> run with: the configured one if the
+    /// system was created with a <c>SetupFor...</c> setup, else SQLite's own default, FULL.
+    /// </summary>
+    public static SqliteSynchronous SqliteSynchronousOf(ActorSystem system) => SqliteOptionsOf(system)?.Interceptor.Level ?? SqliteSynchronous.Full;
+
+    /// <summary>The SQLite connection options <paramref name="system"/> was created with, if it was created with a <c>SetupFor...</c> setup.</summary>
+    internal static SqliteOptions? SqliteOptionsOf(ActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        var setup = system.Settings.Setup.Get<DataOptionsSetup>();
+        return setup.HasValue && s_sqliteOptions.TryGetValue(setup.Value, out var options) ? options : null;
+    }
+
+    internal sealed record SqliteOptions(DataOptions Options, SqliteSynchronousInterceptor Interceptor);
+
+    // DataOptionsSetup does not show its options: remember which ones this class made, to recognise them.
+    private static readonly ConditionalWeakTable<DataOptionsSetup, SqliteOptions> s_sqliteOptions = new();
+
+    private static ActorSystemSetup SetupOf(Config complete)
+    {
+        var settings = SessionSettings.From(complete);
+        var bootstrap = BootstrapSetup.Create().WithConfig(complete);
+        if (settings.Database != SessionDatabase.Sqlite) return ActorSystemSetup.Create(bootstrap);
+        var (connection, provider) = ConnectionOf(settings);
+        var interceptor = new SqliteSynchronousInterceptor(settings.SqliteSynchronous);
+        var options = new DataOptions().UseConnectionString(provider, connection).UseInterceptor(interceptor);
+        var setup = new DataOptionsSetup(options);
+        s_sqliteOptions.Add(setup, new SqliteOptions(options, interceptor));
+        return ActorSystemSetup.Create(bootstrap, setup);
+    }
+
+    private static (string Connection, string Provider) ConnectionOf(SessionSettings settings) => settings.Database == SessionDatabase.Sqlite
+        ? ($"Data Source={settings.SqlitePath};Mode=ReadWriteCreate;Pooling=True", ProviderName.SQLiteMS)
+        : (settings.PostgreSqlConnectionString, ProviderName.PostgreSQL15);
+
     /// <summary>
     /// Completes a host's configuration (e.g. hocon/session.conf): adds the persistence plugins for the database
     /// that <c>lumiera.session</c> names, the serializer bindings and the reference defaults.
@@ -50,9 +108,7 @@ public static class SessionConfig
     {
         ArgumentNullException.ThrowIfNull(config);
         var settings = SessionSettings.From(config);
-        var (connection, provider) = settings.Database == SessionDatabase.Sqlite
-            ? ($"Data Source={settings.SqlitePath};Mode=ReadWriteCreate;Pooling=True", ProviderName.SQLiteMS)
-            : (settings.PostgreSqlConnectionString, ProviderName.PostgreSQL15);
+        var (connection, provider) = ConnectionOf(settings);
         // SQLite has one writer at a time: several writers of the journal would only wait for each other.
         int parallelism = settings.Database == SessionDatabase.Sqlite ? 1 : 2;
         string batch = settings.JournalBatchSize.ToString(CultureInfo.InvariantCulture);

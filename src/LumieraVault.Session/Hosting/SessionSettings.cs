@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using LumieraVault.Session.Persistence;
 
 namespace LumieraVault.Session.Hosting;
 
@@ -22,6 +23,9 @@ public sealed record SessionSettings
 
     /// <summary>How long the SQLite start-up check waits for another program's lock.</summary>
     public required TimeSpan LockTimeout { get; init; }
+
+    /// <summary>How hard SQLite pushes each journal write to the disk (ignored for PostgreSQL).</summary>
+    public required SqliteSynchronous SqliteSynchronous { get; init; }
 
     /// <summary>The PostgreSQL connection string (empty for SQLite).</summary>
     public required string PostgreSqlConnectionString { get; init; }
@@ -62,6 +66,7 @@ public sealed record SessionSettings
             },
             SqlitePath = c.GetString("sqlite.path", ""),
             LockTimeout = c.GetTimeSpan("sqlite.lock-timeout", TimeSpan.FromSeconds(2)),
+            SqliteSynchronous = ParseSynchronous(c.GetString("sqlite.synchronous", "normal")),
             PostgreSqlConnectionString = c.GetString("postgresql.connection-string", ""),
             SnapshotEvery = c.GetInt("snapshot-every", 10000),
             UseSnapshots = c.GetBoolean("use-snapshots", true),
@@ -84,6 +89,13 @@ public sealed record SessionSettings
         if (settings.JournalBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(JournalBatchSize), settings.JournalBatchSize, "lumiera.session.journal-batch-size must be at least 1.");
         return settings;
     }
+
+    private static SqliteSynchronous ParseSynchronous(string value) => value.ToLowerInvariant() switch
+    {
+        "normal" => SqliteSynchronous.Normal,
+        "full" => SqliteSynchronous.Full,
+        _ => throw new ArgumentException($"lumiera.session.sqlite.synchronous is '{value}'; it must be normal or full.", "config"),
+    };
 
     private static Config LoadReference()
     {
