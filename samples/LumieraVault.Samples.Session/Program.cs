@@ -26,6 +26,7 @@ Log.Logger = new LoggerConfiguration()
 string hocon = Path.Combine(AppContext.BaseDirectory, "hocon", "session.conf");
 var fileConfig = ConfigurationFactory.ParseString(File.ReadAllText(hocon));
 var config = SessionConfig.Complete(ConfigurationFactory.ParseString($"lumiera.session.sqlite.path = \"{SessionConfig.DatabaseBeside(project)}\"").WithFallback(fileConfig));
+// HOCON cannot carry the SQLite connection options (lumiera.session.sqlite.synchronous); each run's system gets them as a setup.
 
 try
 {
@@ -58,6 +59,7 @@ async Task<string> RunEditorAsync(string name, Func<ActorSystem, Microsoft.Exten
     builder.Logging.AddSerilog(dispose: false).SetMinimumLevel(LogLevel.Trace);
     builder.Services.AddAkka(name, (akka, _) => akka
         .AddHocon(config, HoconAddMode.Prepend)
+        .AddSetup(SessionConfig.ConnectionSetup(config)!)
         .ConfigureLoggers(l =>
         {
             l.LogLevel = Akka.Event.Logging.LogLevelFor(fileConfig.GetString("akka.loglevel", "INFO"));
@@ -67,7 +69,9 @@ async Task<string> RunEditorAsync(string name, Func<ActorSystem, Microsoft.Exten
     using var host = builder.Build();
     await host.StartAsync();
     var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(name);
-    string state = await work(host.Services.GetRequiredService<ActorSystem>(), logger);
+    var system = host.Services.GetRequiredService<ActorSystem>();
+    logger.LogInformation("SQLite synchronous = {Level} on the journal's connections", SessionConfig.SqliteSynchronousOf(system));
+    string state = await work(system, logger);
     await host.StopAsync();
     return state;
 }

@@ -35,7 +35,10 @@ public static class SessionQuick
 
             var (withSnapshots, undoMs) = StartAndUndo(database);
             var (withoutSnapshots, _) = StartAndUndo(database, "lumiera.session.use-snapshots = off", undoSteps: 0);
+            // The same steps with an fsync per journal write, for comparison with the default.
+            var (_, undoFullMs) = StartAndUndo(database, "lumiera.session.sqlite.synchronous = full");
             yield return $"ms undo-at-100k {undoMs:F3}";
+            yield return $"ms undo-at-100k-full {undoFullMs:F3}";
             yield return $"ms start-100k-with-snapshots {withSnapshots:F0}";
             yield return $"ratio start-100k/without-snapshots {withoutSnapshots / withSnapshots:F2}";
         }
@@ -47,7 +50,7 @@ public static class SessionQuick
     }
 
     private static ActorSystem NewSystem(string database, string overrides = "")
-        => ActorSystem.Create("bench-session", SessionConfig.ForSqlite(database, ConfigurationFactory.ParseString(overrides + "\nakka.loglevel = WARNING")));
+        => ActorSystem.Create("bench-session", SessionConfig.SetupForSqlite(database, ConfigurationFactory.ParseString(overrides + "\nakka.loglevel = WARNING")));
 
     /// <summary>Writes <see cref="History"/> events; returns the acknowledged rate of the first <see cref="Burst"/> after setup.</summary>
     private static double WriteHistory(string database)
@@ -93,7 +96,7 @@ public static class SessionQuick
         var session = EditorSession.StartAsync(system).GetAwaiter().GetResult();
         double startMs = clock.Elapsed.TotalMilliseconds;
         var view = session.GetViewAsync().GetAwaiter().GetResult();
-        Console.Error.WriteLine($"  start {(overrides.Length == 0 ? "from the newest snapshot" : "replaying the whole journal")}: {startMs:F0} ms to event {view.SequenceNr}, {view.UndoCount} steps to undo");
+        Console.Error.WriteLine($"  start {(overrides.Contains("use-snapshots", StringComparison.Ordinal) ? "replaying the whole journal" : "from the newest snapshot")}, synchronous {SessionConfig.SqliteSynchronousOf(system)}: {startMs:F0} ms to event {view.SequenceNr}, {view.UndoCount} steps to undo");
         var times = new double[undoSteps];
         for (int i = 0; i < undoSteps / 4 * 2; i++)
         {
@@ -112,7 +115,7 @@ public static class SessionQuick
         {
             Array.Sort(times);
             median = times[undoSteps / 2];
-            Console.Error.WriteLine($"  undo/redo at {view.SequenceNr} events: median {median:F3} ms, 90th percentile {times[undoSteps * 9 / 10]:F3} ms, over {undoSteps} steps");
+            Console.Error.WriteLine($"  undo/redo at {view.SequenceNr} events, synchronous {SessionConfig.SqliteSynchronousOf(system)}: median {median:F3} ms, 90th percentile {times[undoSteps * 9 / 10]:F3} ms, over {undoSteps} steps");
         }
         session.DisposeAsync().AsTask().GetAwaiter().GetResult();
         system.Terminate().Wait();

@@ -83,17 +83,27 @@ public static class SessionConfig
     // DataOptionsSetup does not show its options: remember which ones this class made, to recognise them.
     private static readonly ConditionalWeakTable<DataOptionsSetup, SqliteOptions> s_sqliteOptions = new();
 
-    private static ActorSystemSetup SetupOf(Config complete)
+    /// <summary>
+    /// The part of the setup that HOCON cannot carry, for hosts that build their system otherwise (Akka.Hosting:
+    /// <c>builder.AddHocon(SessionConfig.Complete(config)).AddSetup(SessionConfig.ConnectionSetup(config))</c>):
+    /// on SQLite, the connection options that set <c>PRAGMA synchronous</c>; null for PostgreSQL, which needs none.
+    /// </summary>
+    public static Setup? ConnectionSetup(Config config)
     {
-        var settings = SessionSettings.From(complete);
-        var bootstrap = BootstrapSetup.Create().WithConfig(complete);
-        if (settings.Database != SessionDatabase.Sqlite) return ActorSystemSetup.Create(bootstrap);
+        var settings = SessionSettings.From(Complete(config));
+        if (settings.Database != SessionDatabase.Sqlite) return null;
         var (connection, provider) = ConnectionOf(settings);
         var interceptor = new SqliteSynchronousInterceptor(settings.SqliteSynchronous);
         var options = new DataOptions().UseConnectionString(provider, connection).UseInterceptor(interceptor);
         var setup = new DataOptionsSetup(options);
         s_sqliteOptions.Add(setup, new SqliteOptions(options, interceptor));
-        return ActorSystemSetup.Create(bootstrap, setup);
+        return setup;
+    }
+
+    private static ActorSystemSetup SetupOf(Config complete)
+    {
+        var bootstrap = BootstrapSetup.Create().WithConfig(complete);
+        return ConnectionSetup(complete) is { } connection ? ActorSystemSetup.Create(bootstrap, connection) : ActorSystemSetup.Create(bootstrap);
     }
 
     private static (string Connection, string Provider) ConnectionOf(SessionSettings settings) => settings.Database == SessionDatabase.Sqlite
