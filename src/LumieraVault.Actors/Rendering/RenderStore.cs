@@ -23,6 +23,12 @@ internal interface IRenderStore : IAsyncDisposable
     ValueTask<StoreSlot> ReserveAsync(FrameKey key, int length, FrameHints hints);
 
     /// <summary>
+    /// True when a commit is work in memory only (nothing to wait for): the worker then commits before it answers,
+    /// rather than sharing the bytes and committing in the background, which costs the scheduler a second message.
+    /// </summary>
+    bool CommitsAtOnce { get; }
+
+    /// <summary>
     /// A readonly frame of the slot's rendered bytes before the commit, for the requesters of the job that rendered it.
     /// It stays valid whatever the commit does; lookups do not find the frame until it is committed.
     /// </summary>

@@ -58,12 +58,22 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
                 renderTime = Stopwatch.GetElapsedTime(started);
                 // The requesters need not wait for the two fsyncs of a commit: they get the bytes now, and the frame
                 // counts as cached (found by lookups, kept over a restart) once the commit is done.
-                for (int i = 0; i < batch.Length; i++)
+                if (store.CommitsAtOnce)
                 {
-                    if (slots[i].Frame.IsValid) frames[i] = await store.ShareAsync(slots[i]).ConfigureAwait(false);
+                    for (int i = 0; i < batch.Length; i++)
+                    {
+                        if (slots[i].Frame.IsValid) frames[i] = await store.CommitAsync(Take(ref slots[i])).ConfigureAwait(false);
+                    }
                 }
-                committing = store;
-                service.CommitStarted();
+                else
+                {
+                    for (int i = 0; i < batch.Length; i++)
+                    {
+                        if (slots[i].Frame.IsValid) frames[i] = await store.ShareAsync(slots[i]).ConfigureAwait(false);
+                    }
+                    committing = store;
+                    service.CommitStarted();
+                }
             }
             scheduler.Tell(new SchedulerProtocol.Finished(batch[0], frames, null, renderTime, contexts.Count, committing is not null));
         }
@@ -106,6 +116,13 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
         }
         service.CommitEnded();
         scheduler.Tell(new SchedulerProtocol.Committed(batch[0], failure));
+    }
+
+    private static StoreSlot Take(ref StoreSlot slot)
+    {
+        var taken = slot;
+        slot = default;
+        return taken;
     }
 
     private static int LengthOf(RenderJob job)

@@ -23,6 +23,9 @@ internal sealed class SchedulerState
     public readonly Queue<RenderJob> Running = new();
     public bool LimitArmed;
     public ICancelable? LimitTimer;
+
+    /// <summary>Cancellation sources of batches that finished uncancelled, reset for the next: one per job costs more than a job that does little.</summary>
+    public readonly Stack<CancellationTokenSource> Cancellations = new();
 }
 
 /// <summary>
@@ -272,7 +275,7 @@ internal sealed class SchedulerActor : ReceiveActor
         }
         leader.HoldsWorker = true;
         _s.Busy++;
-        leader.Cancellation = new CancellationTokenSource();
+        leader.Cancellation = _s.Cancellations.TryPop(out var reused) ? reused : new CancellationTokenSource();
         leader.StartedAt = Now;
         if (_service.Settings.JobTimeout > TimeSpan.Zero)
         {
@@ -340,7 +343,13 @@ internal sealed class SchedulerActor : ReceiveActor
             }
         }
         if (f.Error is not null) _log.Warning("Render of {0} failed: {1}", leader, f.Error.Message);
-        leader.Cancellation?.Dispose();
+        if (leader.Cancellation is { } cancellation)
+        {
+            leader.Cancellation = null;
+            // Not after a time-out (cancelled): TryReset refuses, and the source goes.
+            if (_s.Cancellations.Count < 4 * Workers && cancellation.TryReset()) _s.Cancellations.Push(cancellation);
+            else cancellation.Dispose();
+        }
         Dispatch();
     }
 

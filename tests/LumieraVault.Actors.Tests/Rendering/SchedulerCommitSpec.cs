@@ -29,6 +29,8 @@ internal sealed class GatedStore(IRenderStore inner) : IRenderStore
 
     public ValueTask<StoreSlot> ReserveAsync(FrameKey key, int length, FrameHints hints) => inner.ReserveAsync(key, length, hints);
 
+    public bool CommitsAtOnce => false;
+
     public ValueTask<Frame> ShareAsync(StoreSlot slot) => inner.ShareAsync(slot);
 
     public async ValueTask<Frame> CommitAsync(StoreSlot slot)
