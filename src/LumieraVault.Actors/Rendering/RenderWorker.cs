@@ -13,7 +13,7 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
     : IThreadPoolWorkItem
 {
     public static void Start(RenderService service, IActorRef scheduler, RenderJob[] batch, CancellationToken cancellation)
-        => ThreadPool.UnsafeQueueUserWorkItem(new RenderWorker(service, scheduler, batch, cancellation), preferLocal: false);
+        => ThreadPool.UnsafeQueueUserWorkItem(new RenderWorker(service, scheduler, batch, cancellation), preferLocal: true);
 
     public void Execute() => _ = RunAsync();
 
