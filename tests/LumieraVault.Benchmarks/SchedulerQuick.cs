@@ -57,9 +57,10 @@ internal static class SchedulerQuick
         const int inFlight = 512;
         long next = 0;
         var process = Process.GetCurrentProcess();
-        double cpu = 0;
+        double cpu = 0, allocated = 0;
         double Batch(int jobs)
         {
+            long allocatedStart = GC.GetTotalAllocatedBytes(precise: false);
             var window = new Queue<ValueTask<Frame>>(inFlight);
             process.Refresh();
             var cpuStart = process.TotalProcessorTime;
@@ -73,15 +74,18 @@ internal static class SchedulerQuick
             double wall = Stopwatch.GetElapsedTime(start).TotalMicroseconds / jobs;
             process.Refresh();
             cpu = (process.TotalProcessorTime - cpuStart).TotalMicroseconds / jobs;
+            allocated = (double)(GC.GetTotalAllocatedBytes(precise: false) - allocatedStart) / jobs;
             return wall;
         }
         Batch(20_000); // warm: tiered compilation, the scratch file's first windows
         var rounds = new double[7];
         var cpuRounds = new double[rounds.Length];
+        var allocatedRounds = new double[rounds.Length];
         for (int i = 0; i < rounds.Length; i++)
         {
             rounds[i] = Batch(20_000);
             cpuRounds[i] = cpu;
+            allocatedRounds[i] = allocated;
         }
         // One job at a time as well: the latency a lone request sees (what a per-frame round trip costs).
         var lone = new double[2000];
@@ -94,6 +98,7 @@ internal static class SchedulerQuick
         double median = QuickHarness.Median(cpuRounds);
         Console.Error.WriteLine($"  sched-overhead: {Workers} workers, 512 jobs in flight: processor us/job median {median:F2} (rounds {cpuRounds.Min():F2}..{cpuRounds.Max():F2}); " +
                                 $"wall-clock us/job median {QuickHarness.Median(rounds):F2} (rounds {rounds.Min():F2}..{rounds.Max():F2}); " +
+                                $"allocated bytes/job median {QuickHarness.Median(allocatedRounds):F0}; " +
                                 $"a lone request's round trip p50 {QuickHarness.Percentile(lone, 50):F1} us, p99 {QuickHarness.Percentile(lone, 99):F1} us");
         system.Terminate().Wait();
         return median;

@@ -20,6 +20,10 @@ internal sealed class RenderCacheStore(RenderCache cache) : IRenderStore
         return new StoreSlot(key, slot.Frame, slot);
     }
 
+    public bool CommitsAtOnce => false;
+
+    public ValueTask<Frame> ShareAsync(StoreSlot slot) => cache.ShareAsync((RenderSlot)slot.Token!);
+
     public ValueTask<Frame> CommitAsync(StoreSlot slot) => cache.CommitAsync((RenderSlot)slot.Token!);
 
     public void Abandon(StoreSlot slot) => cache.Abandon((RenderSlot)slot.Token!);

@@ -8,6 +8,8 @@ internal enum JobState : byte
 {
     Queued,
     Running,
+    /// <summary>Rendered and answered; its frames are being committed. A request for it meanwhile gets the frame it holds.</summary>
+    Committing,
     /// <summary>Answered (rendered, failed, dropped, timed out or superseded); a task still running for it is ignored.</summary>
     Done,
 }
@@ -75,6 +77,9 @@ internal sealed class RenderJob(RenderNode node, long time, FrameKey key, long s
 
     /// <summary>Jobs this batch's renderer waits for (edges of the wait-for graph the cycle check walks).</summary>
     public List<RenderJob>? WaitsOn;
+
+    /// <summary>While <see cref="JobState.Committing"/>: a readonly frame of the rendered bytes, shared with later requesters.</summary>
+    public Frame Result;
 
     public CancellationTokenSource? Cancellation;
     public DateTimeOffset StartedAt;

@@ -8,7 +8,12 @@ namespace LumieraVault.Rendering;
 /// </summary>
 internal sealed class RenderNode
 {
+    /// <summary>How many recent render times the estimate is the median of.</summary>
+    private const int Samples = 5;
+
     private readonly byte[] _keyPrefix;
+    private readonly long[] _recent = new long[Samples];
+    private int _recorded;
 
     public RenderNode(IRenderer renderer)
     {
@@ -31,8 +36,10 @@ internal sealed class RenderNode
     public KeyValuePair<string, object?> Tag { get; }
 
     /// <summary>
-    /// A running average of how long a frame took (Stopwatch-free: a TimeSpan); zero until the first render. The
-    /// scheduler uses it to tell whether a droppable job can still be ready by its deadline.
+    /// How long a frame takes the renderer itself (not the store): the median of the last few render times, leaving out
+    /// the first render, which pays for cold starts (JIT, first page faults); zero until the second render. The
+    /// scheduler uses it to tell whether a droppable job can still be ready by its deadline, so one outlier must not
+    /// move it: an estimate too high drops every frame that follows, and a dropped frame gives no new sample.
     /// </summary>
     public TimeSpan Estimate { get; private set; }
 
@@ -48,8 +55,15 @@ internal sealed class RenderNode
     {
         Rendered += frames;
         RenderTime += perFrame * frames;
-        // Weighted towards the recent past: a renderer whose cost changes (a heavier effect) is followed within a few frames.
-        Estimate = Estimate == TimeSpan.Zero ? perFrame : (Estimate * 3 + perFrame) / 4;
+        if (Rendered == frames) return; // the first render
+        _recent[_recorded++ % Samples] = perFrame.Ticks;
+        // A short median: a renderer whose cost changes (a heavier effect) is followed within a few frames, a single pause is not.
+        Span<long> sorted = stackalloc long[Samples];
+        int n = Math.Min(_recorded, Samples);
+        _recent.AsSpan(0, n).CopyTo(sorted);
+        sorted = sorted[..n];
+        sorted.Sort();
+        Estimate = TimeSpan.FromTicks(sorted[(n - 1) / 2]);
     }
 
     public override string ToString() => Id;

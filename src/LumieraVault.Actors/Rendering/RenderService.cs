@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using Akka.Event;
 using LumieraVault.Frames;
 using LumieraVault.Statistics;
 
@@ -20,18 +21,26 @@ public sealed class RenderService : IExtension
     private readonly ConcurrentDictionary<IRenderer, RenderNode> _byRenderer = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<string, RenderNode> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<PendingFrame, byte> _inFlight = new(ReferenceEqualityComparer.Instance);
-    private readonly Lazy<Task<IRenderStore>> _store;
+    private readonly Task<IRenderStore> _store;
     private volatile bool _stopped;
+    private int _commits;
+    private volatile TaskCompletionSource? _commitsDone;
 
-    internal RenderService(ExtendedActorSystem system)
+    internal RenderService(ExtendedActorSystem system, Func<ActorSystem, Task<IRenderStore>>? openStore = null)
     {
         _system = system;
         Settings = SchedulerSettings.From(system.Settings.Config);
         Vault = Vault.Get(system);
         Metrics = new SchedulerMetrics(system.Name);
-        _store = new Lazy<Task<IRenderStore>>(OpenStoreAsync);
+        // Opened now, not by the first job: the first frames of playback would otherwise wait for the open (reading the
+        // index, checking segments) and be dropped. Jobs that start before it is open wait for it.
+        _store = Task.Run(() => openStore is null ? OpenStoreAsync() : openStore(system));
+        _store.ContinueWith(t => system.Log.Error(t.Exception!.GetBaseException(), "The render store could not be opened; every render job fails until it can be"),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         Scheduler = system.ActorOf(SchedulerActor.Props(this, new SchedulerState()), "lumiera-scheduler");
         system.WhenTerminated.ContinueWith(_ => OnTerminatedAsync(), TaskScheduler.Default);
+        // Requesters do not wait for commits, so a clean stop must: frames rendered just before it are kept for the next start.
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "lumiera-render-commits", CommitsDoneAsync);
     }
 
     /// <summary>The render service of <paramref name="system"/>, created with the system's configuration on first use.</summary>
@@ -154,6 +163,30 @@ public sealed class RenderService : IExtension
         return new ValueTask<Frame>(pending.Task);
     }
 
+    /// <summary>A worker's commit has begun; <see cref="CommitEnded"/> follows, whatever the outcome.</summary>
+    internal void CommitStarted() => Interlocked.Increment(ref _commits);
+
+    internal void CommitEnded()
+    {
+        if (Interlocked.Decrement(ref _commits) == 0) _commitsDone?.TrySetResult();
+    }
+
+    private async Task<Akka.Done> CommitsDoneAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _commitsDone = done;
+        if (Volatile.Read(ref _commits) == 0) return Akka.Done.Instance;
+        try
+        {
+            await done.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _system.Log.Warning("Stopping with {0} render commits still in flight: those frames are not cached", Volatile.Read(ref _commits));
+        }
+        return Akka.Done.Instance;
+    }
+
     internal void Forget(PendingFrame pending) => _inFlight.TryRemove(pending, out _);
 
     internal RenderNode NodeOf(IRenderer renderer)
@@ -173,14 +206,14 @@ public sealed class RenderService : IExtension
             ? node
             : throw new VaultException(VaultError.InvalidArgument, $"No renderer is registered as '{rendererId}'; register it first (RenderService.Register or SchedulerOptions.Renderers).");
 
-    /// <summary>The render store, opened on first use.</summary>
-    internal Task<IRenderStore> StoreAsync() => _store.Value;
+    /// <summary>The render store, opened when the service started.</summary>
+    internal Task<IRenderStore> StoreAsync() => _store;
 
     internal bool TryGetStore(out IRenderStore store)
     {
         store = null!;
-        if (!_store.IsValueCreated || !_store.Value.IsCompletedSuccessfully) return false;
-        store = _store.Value.Result;
+        if (!_store.IsCompletedSuccessfully) return false;
+        store = _store.Result;
         return true;
     }
 
@@ -196,7 +229,16 @@ public sealed class RenderService : IExtension
         _stopped = true;
         FailAll();
         Metrics.Dispose();
-        if (TryGetStore(out var store)) await store.DisposeAsync().ConfigureAwait(false);
+        IRenderStore store;
+        try
+        {
+            store = await _store.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return; // logged when the open failed: nothing to close
+        }
+        await store.DisposeAsync().ConfigureAwait(false);
     }
 
     private void FailAll()
@@ -212,8 +254,18 @@ public sealed class RenderService : IExtension
 /// <summary>Makes <see cref="RenderService"/> an Akka.NET extension: one per actor system.</summary>
 public sealed class RenderServiceExtensionId : ExtensionIdProvider<RenderService>
 {
+    private readonly Func<ActorSystem, Task<IRenderStore>>? _openStore;
+
+    /// <summary>The render service with the store its configuration names.</summary>
+    public RenderServiceExtensionId()
+    {
+    }
+
+    /// <summary>The render service with another store (registered with <c>RegisterExtension</c> before first use).</summary>
+    internal RenderServiceExtensionId(Func<ActorSystem, Task<IRenderStore>> openStore) => _openStore = openStore;
+
     /// <inheritdoc />
-    public override RenderService CreateExtension(ExtendedActorSystem system) => new(system);
+    public override RenderService CreateExtension(ExtendedActorSystem system) => new(system, _openStore);
 }
 
 /// <summary>Marker for the scheduler actor in Akka.Hosting's ActorRegistry (<c>IRequiredActor&lt;RenderScheduler&gt;</c>).</summary>

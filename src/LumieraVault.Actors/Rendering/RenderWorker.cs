@@ -6,13 +6,14 @@ namespace LumieraVault.Rendering;
 
 /// <summary>
 /// What a worker does with one batch, off the scheduler's thread: look each frame up in the store, reserve places
-/// for the missing ones, call the renderer, commit, and tell the scheduler, exactly once, what came of it.
+/// for the missing ones, call the renderer, tell the scheduler, exactly once, what came of it (readonly frames of the
+/// rendered bytes, before they are durable), then commit the rendered frames and tell it <see cref="SchedulerProtocol.Committed"/>.
 /// </summary>
 internal sealed class RenderWorker(RenderService service, IActorRef scheduler, RenderJob[] batch, CancellationToken cancellation)
     : IThreadPoolWorkItem
 {
     public static void Start(RenderService service, IActorRef scheduler, RenderJob[] batch, CancellationToken cancellation)
-        => ThreadPool.UnsafeQueueUserWorkItem(new RenderWorker(service, scheduler, batch, cancellation), preferLocal: false);
+        => ThreadPool.UnsafeQueueUserWorkItem(new RenderWorker(service, scheduler, batch, cancellation), preferLocal: true);
 
     public void Execute() => _ = RunAsync();
 
@@ -23,6 +24,7 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
         var contexts = new List<RenderContext>(batch.Length);
         bool rendering = false;
         TimeSpan renderTime = TimeSpan.Zero;
+        IRenderStore? committing = null;
         try
         {
             var store = await service.StoreAsync().ConfigureAwait(false);
@@ -54,15 +56,31 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
                 }
                 rendering = false;
                 renderTime = Stopwatch.GetElapsedTime(started);
-                for (int i = 0; i < batch.Length; i++)
+                // The requesters need not wait for the two fsyncs of a commit: they get the bytes now, and the frame
+                // counts as cached (found by lookups, kept over a restart) once the commit is done.
+                if (store.CommitsAtOnce)
                 {
-                    if (slots[i].Frame.IsValid) frames[i] = await store.CommitAsync(Take(ref slots[i])).ConfigureAwait(false);
+                    for (int i = 0; i < batch.Length; i++)
+                    {
+                        if (slots[i].Frame.IsValid) frames[i] = await store.CommitAsync(Take(ref slots[i])).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    for (int i = 0; i < batch.Length; i++)
+                    {
+                        if (slots[i].Frame.IsValid) frames[i] = await store.ShareAsync(slots[i]).ConfigureAwait(false);
+                    }
+                    committing = store;
+                    service.CommitStarted();
                 }
             }
-            scheduler.Tell(new SchedulerProtocol.Finished(batch[0], frames, null, renderTime, contexts.Count));
+            scheduler.Tell(new SchedulerProtocol.Finished(batch[0], frames, null, renderTime, contexts.Count, committing is not null));
         }
         catch (Exception e)
         {
+            // Frames first: a slot's room may be reused once abandoned.
+            foreach (var frame in frames) frame.Dispose();
             if (service.TryGetStore(out var store))
             {
                 foreach (var slot in slots)
@@ -70,9 +88,41 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
                     if (slot.Frame.IsValid) store.Abandon(slot);
                 }
             }
-            foreach (var frame in frames) frame.Dispose();
-            scheduler.Tell(new SchedulerProtocol.Finished(batch[0], new Frame[batch.Length], Failure(e, rendering), renderTime, 0));
+            scheduler.Tell(new SchedulerProtocol.Finished(batch[0], new Frame[batch.Length], Failure(e, rendering), renderTime, 0, false));
+            return;
         }
+        if (committing is not null) await CommitAsync(committing, slots).ConfigureAwait(false);
+    }
+
+    /// <summary>Commits the batch's slots together (their index records share one fsync) and tells the scheduler, which holds the jobs until then.</summary>
+    private async Task CommitAsync(IRenderStore store, StoreSlot[] slots)
+    {
+        var commits = new List<Task<Frame>>(slots.Length);
+        foreach (var slot in slots)
+        {
+            if (slot.Frame.IsValid) commits.Add(store.CommitAsync(slot).AsTask());
+        }
+        Exception? failure = null;
+        foreach (var commit in commits)
+        {
+            try
+            {
+                (await commit.ConfigureAwait(false)).Dispose();
+            }
+            catch (Exception e)
+            {
+                failure ??= e;
+            }
+        }
+        service.CommitEnded();
+        scheduler.Tell(new SchedulerProtocol.Committed(batch[0], failure));
+    }
+
+    private static StoreSlot Take(ref StoreSlot slot)
+    {
+        var taken = slot;
+        slot = default;
+        return taken;
     }
 
     private static int LengthOf(RenderJob job)
@@ -81,13 +131,6 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
         if (length <= 0)
             throw new VaultException(VaultError.InvalidArgument, $"Renderer '{job.Node.Id}' gave a frame length of {length} for time {job.Time}; a frame needs at least one byte.");
         return length;
-    }
-
-    private static StoreSlot Take(ref StoreSlot slot)
-    {
-        var taken = slot;
-        slot = default;
-        return taken;
     }
 
     /// <summary>A store's or vault's own failure keeps its name; anything a renderer threw is <see cref="VaultError.RenderFailed"/>.</summary>

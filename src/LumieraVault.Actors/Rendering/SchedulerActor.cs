@@ -23,6 +23,9 @@ internal sealed class SchedulerState
     public readonly Queue<RenderJob> Running = new();
     public bool LimitArmed;
     public ICancelable? LimitTimer;
+
+    /// <summary>Cancellation sources of batches that finished uncancelled, reset for the next: one per job costs more than a job that does little.</summary>
+    public readonly Stack<CancellationTokenSource> Cancellations = new();
 }
 
 /// <summary>
@@ -53,6 +56,7 @@ internal sealed class SchedulerActor : ReceiveActor
         _metrics = service.Metrics;
         Receive<PendingFrame>(OnRequest);
         Receive<Finished>(OnFinished);
+        Receive<Committed>(OnCommitted);
         Receive<TimeLimitCheck>(_ => OnTimeLimitCheck());
         Receive<DeadlineReached>(_ => OnDeadline());
         Receive<Prefetch>(OnPrefetch);
@@ -72,6 +76,13 @@ internal sealed class SchedulerActor : ReceiveActor
         p.Deadline = p.Hints.Deadline ?? Now;
         var parent = p.Parent?.Leader;
         bool exists = _s.Jobs.TryGetValue(p.Key, out var job);
+        if (exists && job!.State == JobState.Committing)
+        {
+            // Rendered, not yet durable: the frame is here; rendering it again would be wasted work.
+            _metrics.Merged.Increment();
+            Share(job, p, job.Result);
+            return;
+        }
         if (parent is not null && exists && (ReferenceEquals(job!.Leader, parent) || Reaches(job.Leader, parent)))
         {
             _metrics.Failed.Increment();
@@ -264,7 +275,7 @@ internal sealed class SchedulerActor : ReceiveActor
         }
         leader.HoldsWorker = true;
         _s.Busy++;
-        leader.Cancellation = new CancellationTokenSource();
+        leader.Cancellation = _s.Cancellations.TryPop(out var reused) ? reused : new CancellationTokenSource();
         leader.StartedAt = Now;
         if (_service.Settings.JobTimeout > TimeSpan.Zero)
         {
@@ -313,20 +324,49 @@ internal sealed class SchedulerActor : ReceiveActor
                 frame.Dispose(); // timed out or stopped: answered already; the frame is in the store for the next request
                 continue;
             }
-            Complete(job);
             if (f.Error is not null)
             {
+                Complete(job);
                 _metrics.Failed.Increment();
                 FailAll(job, f.Error);
             }
+            else if (f.Committing)
+            {
+                // Kept in flight until the commit is done, so that a request meanwhile merges instead of rendering again.
+                job.State = JobState.Committing;
+                Deliver(job, frame, keep: true);
+            }
             else
             {
-                Deliver(job, frame);
+                Complete(job);
+                Deliver(job, frame, keep: false);
             }
         }
         if (f.Error is not null) _log.Warning("Render of {0} failed: {1}", leader, f.Error.Message);
-        leader.Cancellation?.Dispose();
+        if (leader.Cancellation is { } cancellation)
+        {
+            leader.Cancellation = null;
+            // Not after a time-out (cancelled): TryReset refuses, and the source goes.
+            if (_s.Cancellations.Count < 4 * Workers && cancellation.TryReset()) _s.Cancellations.Push(cancellation);
+            else cancellation.Dispose();
+        }
         Dispatch();
+    }
+
+    private void OnCommitted(Committed c)
+    {
+        if (c.Error is not null)
+        {
+            _metrics.CommitsFailed.Increment();
+            _log.Warning("Committing the frames of {0} failed; they are not cached (frames handed out stay valid): {1}", c.Leader, c.Error.Message);
+        }
+        foreach (var job in c.Leader.Batch!)
+        {
+            if (job.State != JobState.Committing) continue;
+            Complete(job);
+            job.Result.Dispose();
+            job.Result = default;
+        }
     }
 
     /// <summary>
@@ -434,7 +474,8 @@ internal sealed class SchedulerActor : ReceiveActor
         Dispatch();
     }
 
-    private void Deliver(RenderJob job, Frame frame)
+    /// <summary>Answers the job's requesters with the frame; <paramref name="keep"/>: the job keeps the frame for later requesters (each gets a share).</summary>
+    private void Deliver(RenderJob job, Frame frame, bool keep)
     {
         var now = Now;
         bool late = false;
@@ -453,7 +494,12 @@ internal sealed class SchedulerActor : ReceiveActor
             if (last is not null) Share(job, last, frame);
             last = r;
         }
-        if (last is null) frame.Dispose();
+        if (keep)
+        {
+            if (last is not null) Share(job, last, frame);
+            job.Result = frame;
+        }
+        else if (last is null) frame.Dispose();
         else Answer(last, job, frame);
         job.Requesters.Clear();
         if (late) _metrics.Late.Increment();
@@ -536,7 +582,7 @@ internal sealed class SchedulerActor : ReceiveActor
             if (!seen.Add(unit) || unit.WaitsOn is null) continue;
             foreach (var next in unit.WaitsOn)
             {
-                if (next.State == JobState.Done) continue;
+                if (next.State >= JobState.Committing) continue;
                 var leader = next.Leader;
                 if (ReferenceEquals(leader, to)) return true;
                 stack.Push(leader);
@@ -573,6 +619,7 @@ internal sealed class SchedulerActor : ReceiveActor
         _s.Running.Clear();
         foreach (var job in _s.Jobs.Values.ToList())
         {
+            if (job.State == JobState.Committing) job.Result.Dispose();
             job.State = JobState.Done;
             job.Cancellation?.Cancel();
             FailAll(job, VaultErrors.Stopped());

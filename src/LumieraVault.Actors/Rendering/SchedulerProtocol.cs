@@ -11,8 +11,14 @@ internal static class SchedulerProtocol
     /// <summary>Answer every waiting request of the group "dropped" and forget its queued work.</summary>
     public sealed record Supersede(RenderGroup Group);
 
-    /// <summary>A worker ran a batch: the frames (default where a frame has none), or what went wrong.</summary>
-    public sealed record Finished(RenderJob Leader, Frame[] Frames, Exception? Error, TimeSpan RenderTime, int Rendered);
+    /// <summary>
+    /// A worker ran a batch: the frames (default where a frame has none), or what went wrong. <paramref name="Committing"/>:
+    /// rendered frames are being committed; the jobs stay in flight (merging requests) until <see cref="Committed"/>.
+    /// </summary>
+    public sealed record Finished(RenderJob Leader, Frame[] Frames, Exception? Error, TimeSpan RenderTime, int Rendered, bool Committing);
+
+    /// <summary>The batch's rendered frames are committed (durable and indexed), or the commit failed and nothing was indexed.</summary>
+    public sealed record Committed(RenderJob Leader, Exception? Error);
 
     /// <summary>The time limit of the batch that started first has come.</summary>
     public sealed class TimeLimitCheck

@@ -77,6 +77,11 @@ internal sealed class ScratchStore : IRenderStore
         }
     }
 
+    public bool CommitsAtOnce => true;
+
+    /// <summary>Nothing in the scratch file is ever written twice, so the bytes stay valid whatever becomes of the commit.</summary>
+    public ValueTask<Frame> ShareAsync(StoreSlot slot) => _vault.GetFrameAtAsync(_file, (long)slot.Token!, slot.Frame.Length);
+
     public ValueTask<Frame> CommitAsync(StoreSlot slot)
     {
         long offset = (long)slot.Token!;

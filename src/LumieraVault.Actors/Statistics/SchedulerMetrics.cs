@@ -20,6 +20,7 @@ public sealed class SchedulerMetrics : IDisposable
     internal readonly StripedCounter Late = new();
     internal readonly StripedCounter Failed = new();
     internal readonly StripedCounter TimedOut = new();
+    internal readonly StripedCounter CommitsFailed = new();
     internal readonly Level QueueLength = new();
     internal readonly Histogram<double> Ready;
     internal readonly LatencySamples ReadySamples = new(4096);
@@ -37,6 +38,7 @@ public sealed class SchedulerMetrics : IDisposable
         _meter.CreateObservableCounter("lumiera.vault.render.jobs.late", () => new Measurement<long>(Late.Value, tags), "{job}", "jobs delivered after a non-droppable requester's deadline");
         _meter.CreateObservableCounter("lumiera.vault.render.jobs.failed", () => new Measurement<long>(Failed.Value, tags), "{job}", "jobs whose renderer or store failed, and dependency cycles refused");
         _meter.CreateObservableCounter("lumiera.vault.render.jobs.timedout", () => new Measurement<long>(TimedOut.Value, tags), "{job}", "jobs abandoned at the job time limit");
+        _meter.CreateObservableCounter("lumiera.vault.render.commits.failed", () => new Measurement<long>(CommitsFailed.Value, tags), "{batch}", "batches whose rendered frames could not be committed to the store (delivered, not cached)");
         _meter.CreateObservableUpDownCounter("lumiera.vault.render.queue.length", () => new Measurement<long>(QueueLength.Value, tags), "{job}", "render jobs waiting for a worker");
         Ready = _meter.CreateHistogram<double>("lumiera.vault.render.ready.duration", "us", "time from a render request to its frame");
         _renderTime = _meter.CreateHistogram<double>("lumiera.vault.render.duration", "ms", "time a renderer took per frame (tag renderer)");
@@ -67,6 +69,7 @@ public sealed class SchedulerMetrics : IDisposable
             Late = Late.Value,
             Failed = Failed.Value,
             TimedOut = TimedOut.Value,
+            CommitsFailed = CommitsFailed.Value,
             ReadyMedianMicroseconds = p[0],
             ReadyP99Microseconds = p[1],
             Renderers = service.Nodes.Select(n => new RendererStatistics(n.Id, n.Rendered, n.Rendered == 0 ? 0 : n.RenderTime.TotalMilliseconds / n.Rendered)).ToList(),

@@ -34,6 +34,8 @@ public sealed record SchedulerStatistics
     public required long Failed { get; init; }
     /// <summary>Jobs abandoned at the time limit.</summary>
     public required long TimedOut { get; init; }
+    /// <summary>Batches whose rendered frames were delivered but could not be committed to the store (not cached).</summary>
+    public long CommitsFailed { get; init; }
     /// <summary>Median time from request to frame, in microseconds (recent requests).</summary>
     public required double ReadyMedianMicroseconds { get; init; }
     /// <summary>99th percentile of the same.</summary>
@@ -48,7 +50,7 @@ public sealed record SchedulerStatistics
         var sb = new StringBuilder();
         sb.Append(c, $"LumieraVault render scheduler ({Vault})\n");
         sb.Append(c, $"  Workers    {Busy} busy of {Workers}; queue {QueueLength}\n");
-        sb.Append(c, $"  Jobs       queued {Queued}, started {Started}, merged {Merged}, dropped {Dropped}, late {Late}, failed {Failed}, timed out {TimedOut}\n");
+        sb.Append(c, $"  Jobs       queued {Queued}, started {Started}, merged {Merged}, dropped {Dropped}, late {Late}, failed {Failed}, timed out {TimedOut}{(CommitsFailed > 0 ? $", commits failed {CommitsFailed}" : "")}\n");
         sb.Append(c, $"  Ready time median {VaultStatistics.Micros(ReadyMedianMicroseconds)}, p99 {VaultStatistics.Micros(ReadyP99Microseconds)}\n");
         foreach (var r in Renderers)
             sb.Append(c, $"    {r.Id}  {r.Rendered} frames, {r.MeanMilliseconds:0.000} ms each\n");

@@ -48,3 +48,69 @@ public sealed class RenderStoreSpec : SchedulerSpecBase
         Assert.Equal(Temp.File("render-cache"), options.Folder);
     }
 }
+
+public sealed class RenderStoreOpenSpec : SchedulerSpecBase
+{
+    [Fact]
+    public async Task TheRenderCacheIsOpenedWhenTheServiceStartsBeforeAnyRequest()
+    {
+        await Render.StoreAsync().Answered();
+        Assert.True(File.Exists(Path.Combine(Temp.File("render-cache"), "index.log")), "the render cache's index exists before the first render");
+    }
+
+    [Fact]
+    public async Task RequestsThatArriveWhileTheStoreIsOpeningAreAnsweredOnceItIsOpen()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ((ExtendedActorSystem)Sys).RegisterExtension(new RenderServiceExtensionId(async system =>
+        {
+            await open.Task;
+            return await RenderCacheStore.OpenAsync(system);
+        }));
+        var r = new RecordingRenderer("r", length: 1000);
+        var first = Render.GetFrameAsync(r, 1);
+        var second = Render.GetFrameAsync(r, 2);
+        await SettleAsync();
+        Assert.False(first.IsCompleted || second.IsCompleted, "nothing is answered before the store is open");
+        open.SetResult();
+        using (var frame = await first.Answered()) r.AssertFrame(frame, 1);
+        using (var frame = await second.Answered()) r.AssertFrame(frame, 2);
+    }
+}
+
+public sealed class RenderEstimateSpec
+{
+    private static RenderNode NodeAfter(params double[] milliseconds)
+    {
+        var node = new RenderNode(new RecordingRenderer("estimate"));
+        foreach (double ms in milliseconds) node.Record(TimeSpan.FromMilliseconds(ms), 1);
+        return node;
+    }
+
+    [Fact]
+    public void TheFirstRenderWhichPaysForTheColdStartDoesNotCountTowardsTheEstimate()
+    {
+        Assert.Equal(TimeSpan.Zero, NodeAfter(250).Estimate);
+        Assert.Equal(TimeSpan.FromMilliseconds(2), NodeAfter(250, 2).Estimate);
+    }
+
+    [Fact]
+    public void ASingleOutlierLaterOnDoesNotMoveTheEstimate()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(2), NodeAfter(250, 2, 2, 90, 2).Estimate);
+    }
+
+    [Fact]
+    public void TheEstimateFollowsARendererWhoseCostChangesWithinAFewFrames()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(8), NodeAfter(1, 2, 2, 2, 2, 2, 8, 8, 8).Estimate);
+    }
+
+    [Fact]
+    public void TheStatisticsCountEveryFrameIncludingTheFirst()
+    {
+        var node = NodeAfter(250, 2);
+        Assert.Equal(2, node.Rendered);
+        Assert.Equal(TimeSpan.FromMilliseconds(252), node.RenderTime);
+    }
+}

@@ -337,10 +337,26 @@ public sealed class RenderCache : IAsyncDisposable
         {
             if (result.IsValid) result.Dispose();
             slot.Frame.Dispose();
-            if (!indexed) GiveBack(segment, slot.Offset, slot.Room);
+            if (!indexed) GiveBack(segment, slot.Offset, slot.Room, reuse: !slot.Shared);
             if (e is VaultException) throw;
             throw VaultErrors.FromIo(e, Path.Combine(_folder, IndexFileName));
         }
+    }
+
+    /// <summary>
+    /// A readonly frame of the rendered bytes of <paramref name="slot"/> before its commit (dispose it when done), for
+    /// whoever waits for the render: it need not wait for the commit's fsyncs. Lookups find the frame only once it is
+    /// committed. The bytes stay valid whatever the commit does: a slot shared and then not committed never gives its
+    /// room back for another frame.
+    /// </summary>
+    public ValueTask<Frame> ShareAsync(RenderSlot slot)
+    {
+        ThrowIfDisposed();
+        if (!slot.Frame.IsValid)
+            throw new VaultException(VaultError.InvalidArgument, $"The readwrite frame of the {slot} was disposed (committed or abandoned); there is nothing to share.");
+        slot.Shared = true;
+        // The writer's pin keeps the window mapped, so this is the fast path.
+        return _vault.GetFrameAtAsync(slot.Frame.File, slot.Offset, slot.Length);
     }
 
     /// <summary>A render that failed: its readwrite frame is disposed and its room given back; nothing is indexed.</summary>
@@ -472,13 +488,13 @@ public sealed class RenderCache : IAsyncDisposable
         return segment;
     }
 
-    private void GiveBack(Segment segment, long offset, long room)
+    private void GiveBack(Segment segment, long offset, long room, bool reuse = true)
     {
         lock (_gate)
         {
             segment.Slots--;
             // Only the last room of a segment can be taken back: the bytes before it belong to other frames.
-            if (!segment.Gone && segment.End == offset + room)
+            if (reuse && !segment.Gone && segment.End == offset + room)
             {
                 segment.End = offset;
                 _diskBytes -= room;

@@ -42,6 +42,9 @@ public sealed class RenderSlot
 
     internal FrameHints Hints { get; }
 
+    /// <summary>Readonly frames of its bytes were handed out before the commit: its room is never reused.</summary>
+    internal volatile bool Shared;
+
     /// <summary>True for the one caller that may commit or abandon the slot.</summary>
     internal bool TryClose() => Interlocked.CompareExchange(ref _state, Closing, Open) == Open;
 
