@@ -290,7 +290,15 @@ public sealed class SampleSequence
     /// written once into a block group, summarized, entered in the base index. The sequence grows by the sealed
     /// samples when the call returns; the last partial block waits for more or for <see cref="FinishAppendAsync"/>.
     /// </summary>
-    public async ValueTask AppendAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken = default)
+    public ValueTask AppendAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken = default)
+        => AppendCoreAsync(samples, cancellationToken);
+
+    /// <summary>Appends int16 samples (float sequences store them as <c>s / 32768</c>).</summary>
+    public ValueTask AppendAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default)
+        => AppendCoreAsync(samples, cancellationToken);
+
+    // One loop for both sample types: the JIT makes a copy per value type, so the typeof tests in Stage fold away.
+    private async ValueTask AppendCoreAsync<T>(ReadOnlyMemory<T> samples, CancellationToken cancellationToken) where T : unmanaged
     {
         ThrowIfRemoved();
         await _appendGate.WaitAsync(cancellationToken);
@@ -300,13 +308,7 @@ public sealed class SampleSequence
             for (int i = 0; i < samples.Length;)
             {
                 int n = Math.Min(spb - _pendingCount, samples.Length - i);
-                var src = samples.Span.Slice(i, n);
-                if (_pendingFloat is not null) src.CopyTo(_pendingFloat.AsSpan(_pendingCount));
-                else
-                {
-                    var dst = _pendingShort.AsSpan(_pendingCount, n);
-                    for (int k = 0; k < n; k++) dst[k] = SampleMath.ToInt16(src[k]);
-                }
+                Stage(samples.Span.Slice(i, n));
                 _pendingCount += n;
                 i += n;
                 if (_pendingCount == spb) await SealAsync(spb);
@@ -319,33 +321,28 @@ public sealed class SampleSequence
         }
     }
 
-    /// <summary>Appends int16 samples (float sequences store them as <c>s / 32768</c>).</summary>
-    public async ValueTask AppendAsync(ReadOnlyMemory<short> samples, CancellationToken cancellationToken = default)
+    /// <summary>Copies samples into the pending block, converting when the input's type is not the block's.</summary>
+    private void Stage<T>(ReadOnlySpan<T> source) where T : unmanaged
     {
-        ThrowIfRemoved();
-        await _appendGate.WaitAsync(cancellationToken);
-        try
+        if (typeof(T) == typeof(float))
         {
-            int spb = Format.SamplesPerBlock();
-            for (int i = 0; i < samples.Length;)
+            var src = MemoryMarshal.Cast<T, float>(source);
+            if (_pendingFloat is not null) src.CopyTo(_pendingFloat.AsSpan(_pendingCount));
+            else
             {
-                int n = Math.Min(spb - _pendingCount, samples.Length - i);
-                var src = samples.Span.Slice(i, n);
-                if (_pendingShort is not null) src.CopyTo(_pendingShort.AsSpan(_pendingCount));
-                else
-                {
-                    var dst = _pendingFloat.AsSpan(_pendingCount, n);
-                    for (int k = 0; k < n; k++) dst[k] = src[k] * SampleMath.Int16Scale;
-                }
-                _pendingCount += n;
-                i += n;
-                if (_pendingCount == spb) await SealAsync(spb);
+                var dst = _pendingShort.AsSpan(_pendingCount, src.Length);
+                for (int k = 0; k < src.Length; k++) dst[k] = SampleMath.ToInt16(src[k]);
             }
-            Publish();
         }
-        finally
+        else
         {
-            _appendGate.Release();
+            var src = MemoryMarshal.Cast<T, short>(source);
+            if (_pendingShort is not null) src.CopyTo(_pendingShort.AsSpan(_pendingCount));
+            else
+            {
+                var dst = _pendingFloat.AsSpan(_pendingCount, src.Length);
+                for (int k = 0; k < src.Length; k++) dst[k] = src[k] * SampleMath.Int16Scale;
+            }
         }
     }
 
