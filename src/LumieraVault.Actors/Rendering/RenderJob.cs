@@ -35,6 +35,11 @@ internal sealed class PendingFrame(RenderNode node, long time, FrameKey key, Fra
     /// <summary>Whether this request took its parent's worker while it waits (given back when it is answered).</summary>
     public bool LentWorker;
 
+    /// <summary>Links of the service's list of unanswered requests; only under its lock.</summary>
+    public PendingFrame? PreviousInFlight, NextInFlight;
+
+    public bool InFlight;
+
     public bool Droppable => Hints.Droppable;
 
     public bool HasDeadline => Hints.Deadline.HasValue;

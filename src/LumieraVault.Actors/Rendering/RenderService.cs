@@ -20,7 +20,10 @@ public sealed class RenderService : IExtension
     private readonly ActorSystem _system;
     private readonly ConcurrentDictionary<IRenderer, RenderNode> _byRenderer = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<string, RenderNode> _byId = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<PendingFrame, byte> _inFlight = new(ReferenceEqualityComparer.Instance);
+    // Requests not yet answered, so that a stop can fail them all. An intrusive list under a lock rather than a
+    // concurrent dictionary: each request is added and removed once, and a dictionary node per request costs more.
+    private readonly Lock _inFlightLock = new();
+    private PendingFrame? _inFlight;
     private readonly Task<IRenderStore> _store;
     private volatile bool _stopped;
     private int _commits;
@@ -157,7 +160,7 @@ public sealed class RenderService : IExtension
     {
         if (_stopped) return ValueTask.FromException<Frame>(VaultErrors.Stopped());
         var pending = new PendingFrame(node, time, node.KeyAt(time), hints, group, parent);
-        _inFlight.TryAdd(pending, 0);
+        Track(pending);
         Scheduler.Tell(pending);
         if (_stopped) FailAll();
         return new ValueTask<Frame>(pending.Task);
@@ -187,7 +190,29 @@ public sealed class RenderService : IExtension
         return Akka.Done.Instance;
     }
 
-    internal void Forget(PendingFrame pending) => _inFlight.TryRemove(pending, out _);
+    private void Track(PendingFrame pending)
+    {
+        lock (_inFlightLock)
+        {
+            pending.NextInFlight = _inFlight;
+            if (_inFlight is not null) _inFlight.PreviousInFlight = pending;
+            _inFlight = pending;
+            pending.InFlight = true;
+        }
+    }
+
+    internal void Forget(PendingFrame pending)
+    {
+        lock (_inFlightLock)
+        {
+            if (!pending.InFlight) return;
+            pending.InFlight = false;
+            if (pending.PreviousInFlight is { } previous) previous.NextInFlight = pending.NextInFlight;
+            else _inFlight = pending.NextInFlight;
+            if (pending.NextInFlight is { } next) next.PreviousInFlight = pending.PreviousInFlight;
+            pending.PreviousInFlight = pending.NextInFlight = null;
+        }
+    }
 
     internal RenderNode NodeOf(IRenderer renderer)
     {
@@ -243,10 +268,20 @@ public sealed class RenderService : IExtension
 
     private void FailAll()
     {
-        foreach (var pending in _inFlight.Keys)
+        PendingFrame? all;
+        lock (_inFlightLock)
         {
+            all = _inFlight;
+            _inFlight = null;
+            for (var p = all; p is not null; p = p.NextInFlight) p.InFlight = false;
+        }
+        // Completed outside the lock; the links of the detached list are no longer touched by Forget (InFlight is off).
+        while (all is not null)
+        {
+            var pending = all;
+            all = pending.NextInFlight;
+            pending.PreviousInFlight = pending.NextInFlight = null;
             pending.TrySetException(VaultErrors.Stopped());
-            Forget(pending);
         }
     }
 }

@@ -21,7 +21,10 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
     {
         var frames = new Frame[batch.Length];
         var slots = new StoreSlot[batch.Length];
-        var contexts = new List<RenderContext>(batch.Length);
+        // Most jobs are batches of one: their one context needs no list.
+        RenderContext? only = null;
+        var contexts = batch.Length > 1 ? new List<RenderContext>(batch.Length) : null;
+        int rendered = 0;
         bool rendering = false;
         TimeSpan renderTime = TimeSpan.Zero;
         IRenderStore? committing = null;
@@ -38,21 +41,28 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
                 var job = batch[i];
                 int length = LengthOf(job);
                 slots[i] = await store.ReserveAsync(job.Key, length, job.Hints).ConfigureAwait(false);
-                contexts.Add(new RenderContext(service, job, slots[i].Frame));
+                var context = new RenderContext(service, job, slots[i].Frame);
+                if (contexts is null) only = context;
+                else contexts.Add(context);
+                rendered++;
             }
-            if (contexts.Count > 0)
+            if (rendered > 0)
             {
                 var renderer = batch[0].Node.Renderer;
                 long started = Stopwatch.GetTimestamp();
                 rendering = true;
                 try
                 {
-                    if (contexts.Count == 1) await renderer.RenderAsync(contexts[0], cancellation).ConfigureAwait(false);
-                    else await renderer.RenderBatchAsync(contexts, cancellation).ConfigureAwait(false);
+                    if (rendered == 1) await renderer.RenderAsync(only ?? contexts![0], cancellation).ConfigureAwait(false);
+                    else await renderer.RenderBatchAsync(contexts!, cancellation).ConfigureAwait(false);
                 }
                 finally
                 {
-                    foreach (var context in contexts) context.Close();
+                    only?.Close();
+                    if (contexts is not null)
+                    {
+                        foreach (var context in contexts) context.Close();
+                    }
                 }
                 rendering = false;
                 renderTime = Stopwatch.GetElapsedTime(started);
@@ -75,7 +85,7 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
                     service.CommitStarted();
                 }
             }
-            scheduler.Tell(new SchedulerProtocol.Finished(batch[0], frames, null, renderTime, contexts.Count, committing is not null));
+            scheduler.Tell(new SchedulerProtocol.Finished(batch[0], frames, null, renderTime, rendered, committing is not null));
         }
         catch (Exception e)
         {

@@ -52,7 +52,8 @@ internal sealed class ScratchStore : IRenderStore
         long offset = Interlocked.Add(ref _end, size) - size;
         if (offset + length > Volatile.Read(ref _prepared)) await PrepareAsync(offset + length).ConfigureAwait(false);
         var frame = await _vault.GetFrameAtAsync(_file, offset, length, hints, FrameAccess.ReadWrite).ConfigureAwait(false);
-        return new StoreSlot(key, frame, offset);
+        // No token: the frame knows its offset, and a boxed offset would cost every job an allocation.
+        return new StoreSlot(key, frame, null);
     }
 
     /// <summary>
@@ -80,11 +81,11 @@ internal sealed class ScratchStore : IRenderStore
     public bool CommitsAtOnce => true;
 
     /// <summary>Nothing in the scratch file is ever written twice, so the bytes stay valid whatever becomes of the commit.</summary>
-    public ValueTask<Frame> ShareAsync(StoreSlot slot) => _vault.GetFrameAtAsync(_file, (long)slot.Token!, slot.Frame.Length);
+    public ValueTask<Frame> ShareAsync(StoreSlot slot) => _vault.GetFrameAtAsync(_file, slot.Frame.Offset, slot.Frame.Length);
 
     public ValueTask<Frame> CommitAsync(StoreSlot slot)
     {
-        long offset = (long)slot.Token!;
+        long offset = slot.Frame.Offset;
         int length = slot.Frame.Length;
         slot.Frame.Dispose();
         _index[slot.Key] = (offset, length);
