@@ -83,7 +83,9 @@ public sealed class PrefetchPlayback : IDisposable
             RandomAccess.FlushToDisk(handle); // dirty pages stay in the page cache whatever posix_fadvise says
         }
         // Defaults but for the scheduler; the prefetcher's settings are the reference ones (look-ahead 500 ms adapting).
-        var config = ConfigurationFactory.ParseString("lumiera.vault.map-cache.budget = 1 GiB\nlumiera.vault.map-cache.window-size = 4 MiB\n");
+        var config = ConfigurationFactory.ParseString("lumiera.vault.map-cache.budget = 1 GiB\nlumiera.vault.map-cache.window-size = 4 MiB\n" +
+            // stdout carries only the quick-run lines: Akka's own INFO lines (shutdown, dead letters at shutdown) stay out.
+            "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING\n");
         return new PrefetchPlayback(folder, path, frames, ActorSystem.Create("prefetch-bench", config));
     }
 
