@@ -11,6 +11,14 @@ public sealed class RenderAheadSpec : PrefetchSpecBase
 {
     private readonly RecordingRenderer _titles = new("titles");
 
+    /// <summary>The jobs for the <paramref name="count"/> frames after <paramref name="at"/>, shown one interval apart from <paramref name="shown"/> on, all of one group (checked against <paramref name="group"/> when given); returns the group.</summary>
+    private RenderGroup ExpectJobsAhead(long at, DateTimeOffset shown, int count, RenderGroup? group = null)
+    {
+        var first = ExpectJob(at + 1, shown + Interval, group).Group;
+        for (int k = 2; k <= count; k++) ExpectJob(at + k, shown + Interval * k, first);
+        return first;
+    }
+
     private SchedulerProtocol.Prefetch ExpectJob(long time, DateTimeOffset deadline, RenderGroup? group = null)
     {
         var job = Scheduler.ExpectMsg<SchedulerProtocol.Prefetch>(VaultProbe.Patience);
@@ -30,13 +38,12 @@ public sealed class RenderAheadSpec : PrefetchSpecBase
         var shown = DueAt(1);
         Report(10, FrameHints.Playback(shown));
         await TickAsync();
-        var first = ExpectJob(11, shown + Interval);
-        for (int k = 2; k <= 5; k++) ExpectJob(10 + k, shown + Interval * k, first.Group);
+        var group = ExpectJobsAhead(10, shown, 5);
         Scheduler.ExpectNoMsg(TimeSpan.Zero);
 
         Report(11, FrameHints.Playback(shown + Interval));
         await TickAsync();
-        ExpectJob(16, shown + Interval * 6, first.Group);
+        ExpectJob(16, shown + Interval * 6, group);
     }
 
     [Fact]
@@ -46,16 +53,13 @@ public sealed class RenderAheadSpec : PrefetchSpecBase
         var shown = DueAt(1);
         Report(10, FrameHints.Playback(shown));
         await TickAsync();
-        var group = ExpectJob(11, shown + Interval).Group;
-        for (int k = 2; k <= 5; k++) ExpectJob(10 + k, shown + Interval * k, group);
+        var group = ExpectJobsAhead(10, shown, 5);
 
         var later = DueAt(2);
         Report(500, FrameHints.Playback(later));
         await TickAsync();
         Assert.Equal(group, Scheduler.ExpectMsg<SchedulerProtocol.Supersede>(VaultProbe.Patience).Group);
-        var next = ExpectJob(501, later + Interval);
-        Assert.NotEqual(group, next.Group);
-        for (int k = 2; k <= 4; k++) ExpectJob(500 + k, later + Interval * k, next.Group);
+        Assert.NotEqual(group, ExpectJobsAhead(500, later, 4));
     }
 
     [Fact]
@@ -75,8 +79,7 @@ public sealed class RenderAheadSpec : PrefetchSpecBase
         var shown = DueAt(1);
         Report(10, FrameHints.Playback(shown));
         await TickAsync();
-        var group = ExpectJob(11, shown + Interval).Group;
-        for (int k = 2; k <= 5; k++) ExpectJob(10 + k, shown + Interval * k, group);
+        var group = ExpectJobsAhead(10, shown, 5);
 
         Report(10, FrameHints.Playback(shown, speed: 0));
         await TickAsync();
@@ -85,9 +88,7 @@ public sealed class RenderAheadSpec : PrefetchSpecBase
         var resumed = DueAt(5);
         Report(11, FrameHints.Playback(resumed));
         await TickAsync();
-        var again = ExpectJob(12, resumed + Interval);
-        Assert.NotEqual(group, again.Group);
-        for (int k = 2; k <= 5; k++) ExpectJob(11 + k, resumed + Interval * k, again.Group);
+        Assert.NotEqual(group, ExpectJobsAhead(11, resumed, 5));
     }
 
     [Fact]
