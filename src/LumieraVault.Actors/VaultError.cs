@@ -39,6 +39,8 @@ public enum VaultError
     RenderFailed,
     /// <summary>The renderer ran past the scheduler's per-job time limit and was abandoned.</summary>
     RenderTimedOut,
+    /// <summary>The cluster node that was to serve the request left, died or could not be reached before the deadline.</summary>
+    NodeUnreachable,
 }
 
 /// <summary>A named failure of a vault request. <see cref="Error"/> says what went wrong; the message says what to do.</summary>

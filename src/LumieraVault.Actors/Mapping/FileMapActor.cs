@@ -32,7 +32,7 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>The deadline of a request merged into a slot that waits for room, earlier than the one the wait ends at.</summary>
-    private sealed record MergedDeadline(WindowSlot Slot, FrameRequest Request);
+    private sealed record MergedDeadline(WindowSlot Slot, FrameRequest Request) : ILocalMessage;
 
     /// <summary>Work that needs the OS handle; run when the handle cache lends it.</summary>
     private readonly record struct HandleJob(Action<SafeFileHandle> Run, Action<VaultException> Fail);

@@ -9,7 +9,7 @@ internal static class FileMapProtocol
     /// <summary>A frame request that missed the fast path, with its hints and the absolute deadline derived from them.</summary>
     /// <remarks><paramref name="Ahead"/>: made by the file's actor for prefetcher advice, not by a caller: not counted in the vault's statistics.</remarks>
     public sealed record FrameRequest(VaultFile File, long Offset, int Length, FrameAccess Access, FrameHints Hints, DateTimeOffset Deadline,
-        TaskCompletionSource<Frame> Reply, long StartedAt, bool Ahead = false);
+        TaskCompletionSource<Frame> Reply, long StartedAt, bool Ahead = false) : ILocalMessage;
 
     /// <summary>
     /// The prefetcher's advice on frames of the file: they will be needed soon (<paramref name="WillNeed"/>: map their windows within
@@ -17,16 +17,16 @@ internal static class FileMapProtocol
     /// <c>posix_fadvise(POSIX_FADV_DONTNEED)</c> too when <paramref name="DropPageCache"/>). Frames in play order, nearest first;
     /// reading ahead stops for frames whose look-ahead was superseded (<paramref name="Stale"/> cancelled).
     /// </summary>
-    public sealed record Advise(IReadOnlyList<FrameSpan> Frames, bool WillNeed, bool DropPageCache = false, CancellationToken Stale = default);
+    public sealed record Advise(IReadOnlyList<FrameSpan> Frames, bool WillNeed, bool DropPageCache = false, CancellationToken Stale = default) : ILocalMessage;
 
     /// <summary>Make every write to the file durable (msync and fsync).</summary>
-    public sealed record Flush(TaskCompletionSource<bool> Reply);
+    public sealed record Flush(TaskCompletionSource<bool> Reply) : ILocalMessage;
 
     /// <summary>The last opener closed the file: flush, retire the windows, stop.</summary>
-    public sealed record Close(TaskCompletionSource<bool> Reply);
+    public sealed record Close(TaskCompletionSource<bool> Reply) : ILocalMessage;
 
     /// <summary>Periodic look at the file's size and identity.</summary>
-    public sealed record CheckForChange
+    public sealed record CheckForChange : ILocalMessage
     {
         public static readonly CheckForChange Instance = new();
     }

@@ -134,17 +134,17 @@ public sealed class PrefetcherGuardian;
 internal static class PrefetchProtocol
 {
     /// <summary>Watch a timeline: hang its taps on its clips' files.</summary>
-    public sealed record Watch(Playback Playback, TaskCompletionSource<Playback> Reply);
+    public sealed record Watch(Playback Playback, TaskCompletionSource<Playback> Reply) : ILocalMessage;
 
     /// <summary>Stop watching a timeline.</summary>
-    public sealed record Unwatch(long Id);
+    public sealed record Unwatch(long Id) : ILocalMessage;
 
     /// <summary>Read the taps, move the play heads and the look-aheads.</summary>
-    public sealed class Tick
+    public sealed class Tick : ILocalMessage
     {
         public static readonly Tick Instance = new();
     }
 
     /// <summary>A statistics snapshot.</summary>
-    public sealed record GetStatistics(TaskCompletionSource<PrefetchStatistics> Reply);
+    public sealed record GetStatistics(TaskCompletionSource<PrefetchStatistics> Reply) : ILocalMessage;
 }

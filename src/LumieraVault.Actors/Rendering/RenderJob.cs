@@ -19,7 +19,7 @@ internal enum JobState : byte
 /// completion in one object. <see cref="Parent"/> is the job whose renderer asked for it as a dependency.
 /// </summary>
 internal sealed class PendingFrame(RenderNode node, long time, FrameKey key, FrameHints hints, RenderGroup group, RenderJob? parent)
-    : TaskCompletionSource<Frame>(TaskCreationOptions.RunContinuationsAsynchronously)
+    : TaskCompletionSource<Frame>(TaskCreationOptions.RunContinuationsAsynchronously), ILocalMessage
 {
     public readonly RenderNode Node = node;
     public readonly long Time = time;
