@@ -35,6 +35,9 @@ internal sealed class PendingFrame(RenderNode node, long time, FrameKey key, Fra
     /// <summary>Whether this request took its parent's worker while it waits (given back when it is answered).</summary>
     public bool LentWorker;
 
+    /// <summary>The next request in the scheduler's inbox (pushed by callers, drained by the scheduler).</summary>
+    public PendingFrame? NextInInbox;
+
     /// <summary>Links of the service's list of unanswered requests; only under its lock.</summary>
     public PendingFrame? PreviousInFlight, NextInFlight;
 
@@ -74,11 +77,11 @@ internal sealed class RenderJob(RenderNode node, long time, FrameKey key, long s
     /// <summary>The batch it runs in (itself alone when not batched); the first job of the batch leads it.</summary>
     public RenderJob[]? Batch;
 
-    /// <summary>Whether this job (a batch's leader) counts against the worker pool now.</summary>
-    public bool HoldsWorker;
+    /// <summary>The run of batches it was given to a worker in (while running).</summary>
+    public RenderRun? Run;
 
-    /// <summary>Dependencies asked for and not yet answered; the worker is lent out while there are any.</summary>
-    public int WaitingFor;
+    /// <summary>Whether the job was counted as started: a job taken back from a run and started again counts once.</summary>
+    public bool CountedStart;
 
     /// <summary>Jobs this batch's renderer waits for (edges of the wait-for graph the cycle check walks).</summary>
     public List<RenderJob>? WaitsOn;
@@ -86,7 +89,6 @@ internal sealed class RenderJob(RenderNode node, long time, FrameKey key, long s
     /// <summary>While <see cref="JobState.Committing"/>: a readonly frame of the rendered bytes, shared with later requesters.</summary>
     public Frame Result;
 
-    public CancellationTokenSource? Cancellation;
     public DateTimeOffset StartedAt;
 
     public RenderJob Leader => Batch is { } batch ? batch[0] : this;

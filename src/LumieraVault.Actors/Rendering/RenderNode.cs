@@ -43,6 +43,9 @@ internal sealed class RenderNode
     /// </summary>
     public TimeSpan Estimate { get; private set; }
 
+    /// <summary>Whether <see cref="Estimate"/> is measured (from the second render on); a renderer that does nothing may measure zero.</summary>
+    public bool HasEstimate => _recorded > 0;
+
     /// <summary>Frames rendered and their total time, for the statistics report.</summary>
     public long Rendered { get; private set; }
 

@@ -60,6 +60,9 @@ public sealed class RenderService : IExtension
 
     internal Vault Vault { get; }
 
+    /// <summary>Requests on their way to the scheduler actor.</summary>
+    internal RequestInbox Inbox { get; } = new();
+
     internal IEnumerable<RenderNode> Nodes => _byId.Values;
 
     /// <summary>
@@ -161,7 +164,7 @@ public sealed class RenderService : IExtension
         if (_stopped) return ValueTask.FromException<Frame>(VaultErrors.Stopped());
         var pending = new PendingFrame(node, time, node.KeyAt(time), hints, group, parent);
         Track(pending);
-        Scheduler.Tell(pending);
+        if (Inbox.Push(pending)) Scheduler.Tell(SchedulerProtocol.DrainInbox.Instance);
         if (_stopped) FailAll();
         return new ValueTask<Frame>(pending.Task);
     }

@@ -19,13 +19,22 @@ internal sealed class SchedulerState
     public ICancelable? DeadlineTimer;
     public DateTimeOffset TimerAt = DateTimeOffset.MaxValue;
 
-    /// <summary>Leaders of running batches in the order they started: the order their time limits come in.</summary>
-    public readonly Queue<RenderJob> Running = new();
+    /// <summary>
+    /// Leaders of running batches and when they started, in that order: the order their time limits come in. An entry
+    /// whose leader was taken back from its run and started again is stale (another start time) and skipped.
+    /// </summary>
+    public readonly Queue<(RenderJob Leader, DateTimeOffset StartedAt)> Running = new();
     public bool LimitArmed;
     public ICancelable? LimitTimer;
 
     /// <summary>Cancellation sources of batches that finished uncancelled, reset for the next: one per job costs more than a job that does little.</summary>
     public readonly Stack<CancellationTokenSource> Cancellations = new();
+
+    /// <summary>Requests taken from the inbox and not yet handled (a fault on one keeps the rest for after the restart).</summary>
+    public PendingFrame? Draining;
+
+    /// <summary>The request being handled, answered if the scheduler fails on it.</summary>
+    public PendingFrame? Current;
 }
 
 /// <summary>
@@ -44,6 +53,9 @@ internal sealed class SchedulerActor : ReceiveActor
     /// </summary>
     private const int GuardRenders = 3;
 
+    /// <summary>Most batches in one run of quick jobs.</summary>
+    private const int MaxRun = 64;
+
     private readonly RenderService _service;
     private readonly SchedulerState _s;
     private readonly SchedulerMetrics _metrics;
@@ -54,6 +66,7 @@ internal sealed class SchedulerActor : ReceiveActor
         _service = service;
         _s = state;
         _metrics = service.Metrics;
+        Receive<DrainInbox>(_ => OnDrain());
         Receive<PendingFrame>(OnRequest);
         Receive<Finished>(OnFinished);
         Receive<Committed>(OnCommitted);
@@ -71,7 +84,43 @@ internal sealed class SchedulerActor : ReceiveActor
 
     private int Workers => _service.Settings.Workers;
 
+    /// <summary>The doorbell: handles every request in the inbox, then gives the workers what is due.</summary>
+    private void OnDrain()
+    {
+        _s.Draining = Append(_s.Draining, _service.Inbox.TakeAll());
+        HandleDraining();
+        Dispatch();
+    }
+
+    private void HandleDraining()
+    {
+        while (_s.Draining is { } p)
+        {
+            _s.Draining = p.NextInInbox;
+            p.NextInInbox = null;
+            _s.Current = p;
+            Accept(p);
+        }
+        _s.Current = null;
+    }
+
+    private static PendingFrame? Append(PendingFrame? first, PendingFrame? second)
+    {
+        if (first is null) return second;
+        var last = first;
+        while (last.NextInInbox is { } next) last = next;
+        last.NextInInbox = second;
+        return first;
+    }
+
     private void OnRequest(PendingFrame p)
+    {
+        Accept(p);
+        Dispatch();
+    }
+
+    /// <summary>Takes a request in (merged, queued, or answered at once); <see cref="Dispatch"/> follows.</summary>
+    private void Accept(PendingFrame p)
     {
         p.Deadline = p.Hints.Deadline ?? Now;
         var parent = p.Parent?.Leader;
@@ -108,17 +157,16 @@ internal sealed class SchedulerActor : ReceiveActor
         if (parent is not null)
         {
             (parent.WaitsOn ??= new()).Add(job!);
-            if (parent.State == JobState.Running)
+            if (parent.State == JobState.Running && parent.Run is { } run)
             {
                 // The parent's renderer waits: its worker runs other jobs meanwhile (the dependency, say), or a pool of
                 // one worker would wait for itself.
-                parent.WaitingFor++;
+                run.WaitingFor++;
                 p.LentWorker = true;
-                ReleaseWorker(parent);
+                ReleaseWorker(run);
             }
         }
         if (p.Droppable && p.HasDeadline && job!.State == JobState.Queued) Arm(p.Deadline);
-        Dispatch();
     }
 
     private void OnPrefetch(Prefetch m)
@@ -184,25 +232,48 @@ internal sealed class SchedulerActor : ReceiveActor
         job.Rank = Math.Max(rank, 0);
     }
 
+    /// <summary>
+    /// Gives free workers runs of what is due. A job whose renderer is quick (its recent render time within
+    /// <c>scheduler.run-budget</c>) takes the jobs due after it along, as long as their render times fit the budget
+    /// together: one thread-pool hop for the run instead of one per job. Each job of a run is picked as if it started
+    /// when the ones before it are expected to be done, so late droppable work is still dropped and higher-priority
+    /// work still goes first.
+    /// </summary>
     private void Dispatch()
     {
         var now = Now;
+        long budget = _service.Settings.RunBudget.Ticks;
         while (_s.Busy < Workers && _s.Queue.Count > 0)
         {
-            var job = PickNext(now);
+            var job = PickNext(now, now);
             if (job is null) break;
-            Start(job);
+            var run = new RenderRun(_service, Self, budget > 0 && Quick(job, budget) ? MaxRun : 1);
+            long spent = Add(run, job, now);
+            while (!run.IsFull && _s.Queue.Count > 0)
+            {
+                var next = PickNext(now + TimeSpan.FromTicks(spent), now);
+                if (next is null || !Quick(next, budget - spent)) break;
+                spent += Add(run, next, now);
+            }
+            Start(run);
         }
         _metrics.QueueLength.Set(_s.Queue.Count);
     }
 
-    private RenderJob? PickNext(DateTimeOffset now)
+    /// <summary>Whether the job's renderer has a render time yet and it fits <paramref name="budget"/>.</summary>
+    private static bool Quick(RenderJob job, long budget) => job.Node.HasEstimate && Cost(job.Node) <= budget;
+
+    /// <summary>A frame's expected render time in ticks, at least one (a renderer that does nothing is not free).</summary>
+    private static long Cost(RenderNode node) => Math.Max(node.Estimate.Ticks, 1);
+
+    /// <summary>The job to start next if a worker starts at <paramref name="at"/>; late droppable work met on the way is dropped.</summary>
+    private RenderJob? PickNext(DateTimeOffset at, DateTimeOffset now)
     {
         while (_s.Queue.Count > 0)
         {
             var head = _s.Queue.Min!;
-            if (DropLate(head, now + head.Node.Estimate, now)) continue;
-            return Protect(head, now) ?? head;
+            if (DropLate(head, at + head.Node.Estimate, now)) continue;
+            return Protect(head, at) ?? head;
         }
         return null;
     }
@@ -273,7 +344,8 @@ internal sealed class SchedulerActor : ReceiveActor
         return null;
     }
 
-    private void Start(RenderJob leader)
+    /// <summary>Takes the job and its batch mates off the queue into <paramref name="run"/>; returns their expected render time in ticks.</summary>
+    private long Add(RenderRun run, RenderJob leader, DateTimeOffset now)
     {
         var batch = Gather(leader);
         foreach (var job in batch)
@@ -281,19 +353,64 @@ internal sealed class SchedulerActor : ReceiveActor
             _s.Queue.Remove(job);
             job.State = JobState.Running;
             job.Batch = batch;
+            job.Run = run;
             job.Hints = job.CurrentHints;
-            _metrics.Started.Increment();
+            if (!job.CountedStart)
+            {
+                job.CountedStart = true;
+                _metrics.Started.Increment();
+            }
         }
-        leader.HoldsWorker = true;
-        _s.Busy++;
-        leader.Cancellation = _s.Cancellations.TryPop(out var reused) ? reused : new CancellationTokenSource();
-        leader.StartedAt = Now;
+        leader.StartedAt = now;
         if (_service.Settings.JobTimeout > TimeSpan.Zero)
         {
-            _s.Running.Enqueue(leader);
-            if (!_s.LimitArmed) ArmTimeLimit(leader.StartedAt + _service.Settings.JobTimeout);
+            _s.Running.Enqueue((leader, now));
+            if (!_s.LimitArmed) ArmTimeLimit(now + _service.Settings.JobTimeout);
         }
-        RenderWorker.Start(_service, Self, batch, leader.Cancellation.Token);
+        run.Add(batch);
+        return Cost(leader.Node) * batch.Length;
+    }
+
+    /// <summary>Gives the run a worker of the pool.</summary>
+    private void Start(RenderRun run)
+    {
+        run.HoldsWorker = true;
+        _s.Busy++;
+        run.Cancellation = _s.Cancellations.TryPop(out var reused) ? reused : new CancellationTokenSource();
+        run.Start(run.Cancellation.Token);
+    }
+
+    /// <summary>The batches of <paramref name="run"/> it has not begun go back to the queue.</summary>
+    private void TakeBack(RenderRun run)
+    {
+        int begun = run.TakeBack();
+        if (begun >= run.Count) return;
+        for (int i = begun; i < run.Count; i++)
+        {
+            foreach (var job in run[i])
+            {
+                if (job.State != JobState.Running || !ReferenceEquals(job.Run, run)) continue;
+                job.State = JobState.Queued;
+                job.Batch = null;
+                job.Run = null;
+                _s.Queue.Add(job);
+            }
+        }
+        run.Outstanding -= run.Count - begun;
+        if (run.Outstanding == 0) EndRun(run);
+    }
+
+    /// <summary>Every batch of the run is finished or taken back: its worker goes back to the pool.</summary>
+    private void EndRun(RenderRun run)
+    {
+        ReleaseWorker(run);
+        if (run.Cancellation is { } cancellation)
+        {
+            run.Cancellation = null;
+            // Not after a time-out (cancelled): TryReset refuses, and the source goes.
+            if (_s.Cancellations.Count < 4 * Workers && cancellation.TryReset()) _s.Cancellations.Push(cancellation);
+            else cancellation.Dispose();
+        }
     }
 
     /// <summary>The job and the queued jobs of the same renderer at the neighbouring times, in time order, up to a batch.</summary>
@@ -318,7 +435,7 @@ internal sealed class SchedulerActor : ReceiveActor
     private void OnFinished(Finished f)
     {
         var leader = f.Leader;
-        ReleaseWorker(leader);
+        if (--f.Run.Outstanding == 0) EndRun(f.Run);
         if (f.Rendered > 0)
         {
             var perFrame = f.RenderTime / f.Rendered;
@@ -354,13 +471,6 @@ internal sealed class SchedulerActor : ReceiveActor
             }
         }
         if (f.Error is not null) _log.Warning("Render of {0} failed: {1}", leader, f.Error.Message);
-        if (leader.Cancellation is { } cancellation)
-        {
-            leader.Cancellation = null;
-            // Not after a time-out (cancelled): TryReset refuses, and the source goes.
-            if (_s.Cancellations.Count < 4 * Workers && cancellation.TryReset()) _s.Cancellations.Push(cancellation);
-            else cancellation.Dispose();
-        }
         Dispatch();
     }
 
@@ -397,16 +507,17 @@ internal sealed class SchedulerActor : ReceiveActor
         _s.LimitArmed = false;
         var now = Now;
         var limit = _service.Settings.JobTimeout;
-        while (_s.Running.TryPeek(out var leader))
+        while (_s.Running.TryPeek(out var entry))
         {
-            if (leader.State != JobState.Running)
+            var (leader, startedAt) = entry;
+            if (leader.State != JobState.Running || leader.StartedAt != startedAt || !ReferenceEquals(leader.Leader, leader))
             {
                 _s.Running.Dequeue();
                 continue;
             }
-            if (leader.StartedAt + limit > now)
+            if (startedAt + limit > now)
             {
-                ArmTimeLimit(leader.StartedAt + limit);
+                ArmTimeLimit(startedAt + limit);
                 break;
             }
             _s.Running.Dequeue();
@@ -428,8 +539,11 @@ internal sealed class SchedulerActor : ReceiveActor
                 $"Renderer '{job.Node.Id}' took longer than the job time limit ({limit.TotalMilliseconds:0} ms, lumiera.vault.scheduler.job-timeout) on the frame at time {job.Time}; it was abandoned."));
         }
         // Its place in the pool goes to a new worker now; the abandoned render keeps its store slot until it returns.
-        ReleaseWorker(leader);
-        leader.Cancellation?.Cancel();
+        // The batches of its run not yet begun wait in the queue again.
+        var run = leader.Run!;
+        TakeBack(run);
+        ReleaseWorker(run);
+        run.Cancellation?.Cancel();
     }
 
     private void OnDeadline()
@@ -557,9 +671,10 @@ internal sealed class SchedulerActor : ReceiveActor
         if (job is not null) parent.WaitsOn?.Remove(job);
         if (!r.LentWorker) return;
         r.LentWorker = false;
-        if (--parent.WaitingFor == 0 && parent.State == JobState.Running && !parent.HoldsWorker)
+        if (parent.Run is not { } run) return;
+        if (--run.WaitingFor == 0 && parent.State == JobState.Running && !run.HoldsWorker && run.Outstanding > 0)
         {
-            parent.HoldsWorker = true;
+            run.HoldsWorker = true;
             _s.Busy++;
         }
     }
@@ -576,10 +691,10 @@ internal sealed class SchedulerActor : ReceiveActor
         Complete(job);
     }
 
-    private void ReleaseWorker(RenderJob leader)
+    private void ReleaseWorker(RenderRun run)
     {
-        if (!leader.HoldsWorker) return;
-        leader.HoldsWorker = false;
+        if (!run.HoldsWorker) return;
+        run.HoldsWorker = false;
         _s.Busy--;
     }
 
@@ -608,10 +723,12 @@ internal sealed class SchedulerActor : ReceiveActor
     {
         // The state outlives the restart; only the message that failed is answered, and the children are kept.
         _log.Warning("Scheduler failed on {0}; restarting with its queue kept", message.GetType().Name);
-        if (message is PendingFrame p)
+        var failed = message as PendingFrame ?? (message is DrainInbox ? _s.Current : null);
+        _s.Current = null;
+        if (failed is not null)
         {
-            foreach (var job in _s.Jobs.Values) job.Requesters.Remove(p);
-            Fail(p, null, new VaultException(VaultError.IoError, $"The render scheduler failed on this request: {reason.Message}", reason));
+            foreach (var job in _s.Jobs.Values) job.Requesters.Remove(failed);
+            Fail(failed, null, new VaultException(VaultError.IoError, $"The render scheduler failed on this request: {reason.Message}", reason));
         }
     }
 
@@ -622,6 +739,8 @@ internal sealed class SchedulerActor : ReceiveActor
         {
             if (job.State == JobState.Queued) _s.Queue.Add(job);
         }
+        // The requests taken from the inbox with the one that failed.
+        HandleDraining();
         Dispatch();
     }
 
@@ -634,10 +753,19 @@ internal sealed class SchedulerActor : ReceiveActor
         {
             if (job.State == JobState.Committing) job.Result.Dispose();
             job.State = JobState.Done;
-            job.Cancellation?.Cancel();
+            job.Run?.Cancellation?.Cancel();
             FailAll(job, VaultErrors.Stopped());
         }
         _s.Jobs.Clear();
         _s.Queue.Clear();
+        // Requests not yet taken in: answered too (the service fails what is left when the system stops).
+        var waiting = Append(_s.Draining, _service.Inbox.TakeAll());
+        _s.Draining = _s.Current = null;
+        while (waiting is { } p)
+        {
+            waiting = p.NextInInbox;
+            p.NextInInbox = null;
+            Fail(p, null, VaultErrors.Stopped());
+        }
     }
 }

@@ -15,10 +15,16 @@ internal static class SchedulerProtocol
     /// A worker ran a batch: the frames (default where a frame has none), or what went wrong. <paramref name="Committing"/>:
     /// rendered frames are being committed; the jobs stay in flight (merging requests) until <see cref="Committed"/>.
     /// </summary>
-    public sealed record Finished(RenderJob Leader, Frame[] Frames, Exception? Error, TimeSpan RenderTime, int Rendered, bool Committing) : ILocalMessage;
+    public sealed record Finished(RenderRun Run, RenderJob Leader, Frame[] Frames, Exception? Error, TimeSpan RenderTime, int Rendered, bool Committing) : ILocalMessage;
 
     /// <summary>The batch's rendered frames are committed (durable and indexed), or the commit failed and nothing was indexed.</summary>
     public sealed record Committed(RenderJob Leader, Exception? Error) : ILocalMessage;
+
+    /// <summary>The doorbell: requests wait in the render service's inbox.</summary>
+    public sealed class DrainInbox : ILocalMessage
+    {
+        public static readonly DrainInbox Instance = new();
+    }
 
     /// <summary>The time limit of the batch that started first has come.</summary>
     public sealed class TimeLimitCheck : ILocalMessage

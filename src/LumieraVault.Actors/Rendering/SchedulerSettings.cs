@@ -20,6 +20,12 @@ public sealed record SchedulerSettings
     /// <summary>Where rendered frames go.</summary>
     public required RenderStoreKind Store { get; init; }
 
+    /// <summary>
+    /// How much expected render time a worker takes in one run of quick jobs, back to back, instead of one job per trip
+    /// through the scheduler; <see cref="TimeSpan.Zero"/> for one job (or batch) per trip.
+    /// </summary>
+    public required TimeSpan RunBudget { get; init; }
+
     /// <summary>Reads the settings from <paramref name="config"/>, falling back to the reference defaults.</summary>
     public static SchedulerSettings From(Config config)
     {
@@ -31,12 +37,14 @@ public sealed record SchedulerSettings
             Workers = workers.Equals("auto", StringComparison.OrdinalIgnoreCase) ? Environment.ProcessorCount : int.Parse(workers, CultureInfo.InvariantCulture),
             JobTimeout = timeout.Equals("off", StringComparison.OrdinalIgnoreCase) ? TimeSpan.Zero : c.GetTimeSpan("job-timeout", TimeSpan.FromSeconds(10)),
             DeliveryMargin = c.GetTimeSpan("delivery-margin", TimeSpan.FromMilliseconds(1)),
+            RunBudget = c.GetString("run-budget", "0.25ms").Equals("off", StringComparison.OrdinalIgnoreCase) ? TimeSpan.Zero : c.GetTimeSpan("run-budget", TimeSpan.FromMilliseconds(0.25)),
             Store = Enum.TryParse<RenderStoreKind>(c.GetString("store", "render-cache").Replace("-", "", StringComparison.Ordinal), ignoreCase: true, out var store)
                 ? store
                 : throw new ArgumentException($"lumiera.vault.scheduler.store must be render-cache or scratch (was '{c.GetString("store")}')."),
         };
         if (settings.DeliveryMargin < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(DeliveryMargin), settings.DeliveryMargin, "lumiera.vault.scheduler.delivery-margin cannot be negative.");
         if (settings.Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers), settings.Workers, "lumiera.vault.scheduler.workers must be at least 1 (or auto).");
+        if (settings.RunBudget < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RunBudget), settings.RunBudget, "lumiera.vault.scheduler.run-budget cannot be negative (off or 0 for one job per trip).");
         if (settings.JobTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(JobTimeout), settings.JobTimeout, "lumiera.vault.scheduler.job-timeout cannot be negative (off for no limit).");
         return settings;
     }
@@ -63,6 +71,9 @@ public sealed class SchedulerOptions
     /// <summary>The time limit of one job (<c>scheduler.job-timeout</c>); <see cref="TimeSpan.Zero"/> for none.</summary>
     public TimeSpan? JobTimeout { get; set; }
 
+    /// <summary>Expected render time of one run of quick jobs (<c>scheduler.run-budget</c>); <see cref="TimeSpan.Zero"/> for one job per trip.</summary>
+    public TimeSpan? RunBudget { get; set; }
+
     /// <summary>Where rendered frames go (<c>scheduler.store</c>); the render cache's own settings are <c>lumiera.vault.render-cache</c>.</summary>
     public RenderStoreKind? Store { get; set; }
 
@@ -79,6 +90,7 @@ public sealed class SchedulerOptions
         }
         Add("workers", Workers?.ToString(CultureInfo.InvariantCulture));
         Add("job-timeout", JobTimeout is { } t ? (t == TimeSpan.Zero ? "off" : ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms") : null);
+        Add("run-budget", RunBudget is { } b ? (b == TimeSpan.Zero ? "off" : b.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms") : null);
         Add("store", Store switch { RenderStoreKind.Scratch => "scratch", RenderStoreKind.RenderCache => "render-cache", _ => null });
         return sb.ToString();
     }

@@ -16,6 +16,19 @@ public sealed class SchedulerHostingSpec
         Assert.Equal(Environment.ProcessorCount, settings.Workers);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.JobTimeout);
         Assert.Equal(RenderStoreKind.RenderCache, settings.Store);
+        Assert.Equal(TimeSpan.FromMicroseconds(250), settings.RunBudget);
+    }
+
+    [Fact]
+    public void TheRunBudgetIsADurationOrOff()
+    {
+        static TimeSpan Budget(string value) => SchedulerSettings.From(Akka.Configuration.ConfigurationFactory.ParseString($"lumiera.vault.scheduler.run-budget = {value}")).RunBudget;
+        Assert.Equal(TimeSpan.FromMilliseconds(2), Budget("2ms"));
+        Assert.Equal(TimeSpan.Zero, Budget("off"));
+        Assert.Equal(TimeSpan.Zero, Budget("0"));
+        Assert.Equal("lumiera.vault.scheduler.run-budget = 0.5ms\n", new SchedulerOptions { RunBudget = TimeSpan.FromMicroseconds(500) }.ToHocon());
+        Assert.Equal(TimeSpan.FromMicroseconds(500), Budget("0.5ms"));
+        Assert.Equal("lumiera.vault.scheduler.run-budget = off\n", new SchedulerOptions { RunBudget = TimeSpan.Zero }.ToHocon());
     }
 
     [Fact]
@@ -30,7 +43,7 @@ public sealed class SchedulerHostingSpec
     public async Task OptionsInCodeOverrideTheHoconAndTheHostsRenderersAreRegistered()
     {
         var title = new RecordingRenderer("title");
-        var options = new SchedulerOptions { Workers = 3, JobTimeout = TimeSpan.Zero, Store = RenderStoreKind.Scratch };
+        var options = new SchedulerOptions { Workers = 3, JobTimeout = TimeSpan.Zero, Store = RenderStoreKind.Scratch, RunBudget = TimeSpan.FromMilliseconds(1) };
         options.Renderers.Add(title);
         var host = new HostBuilder()
             .ConfigureServices(services =>
@@ -49,6 +62,7 @@ public sealed class SchedulerHostingSpec
             Assert.Equal(3, render.Settings.Workers);
             Assert.Equal(TimeSpan.Zero, render.Settings.JobTimeout);
             Assert.Equal(RenderStoreKind.Scratch, render.Settings.Store);
+            Assert.Equal(TimeSpan.FromMilliseconds(1), render.Settings.RunBudget);
             var registry = host.Services.GetRequiredService<ActorRegistry>();
             Assert.Equal(render.Scheduler, registry.Get<RenderScheduler>());
             using var frame = await render.GetFrameAsync("title", 2).Answered();

@@ -5,19 +5,76 @@ using LumieraVault.Frames;
 namespace LumieraVault.Rendering;
 
 /// <summary>
-/// What a worker does with one batch, off the scheduler's thread: look each frame up in the store, reserve places
-/// for the missing ones, call the renderer, tell the scheduler, exactly once, what came of it (readonly frames of the
-/// rendered bytes, before they are durable), then commit the rendered frames and tell it <see cref="SchedulerProtocol.Committed"/>.
+/// What a worker does with a run of batches, off the scheduler's thread, one batch after the other: look each frame
+/// up in the store, reserve places for the missing ones, call the renderer, tell the scheduler, exactly once per batch,
+/// what came of it (readonly frames of the rendered bytes, before they are durable), then commit the rendered frames
+/// and tell it <see cref="SchedulerProtocol.Committed"/>. A run holds one worker of the pool; quick jobs run several to
+/// a run (up to <c>scheduler.run-budget</c> of their recent render times), so that they do not cost a thread-pool hop
+/// each. The scheduler may take back the batches not yet begun (<see cref="TakeBack"/>).
 /// </summary>
-internal sealed class RenderWorker(RenderService service, IActorRef scheduler, RenderJob[] batch, CancellationToken cancellation)
-    : IThreadPoolWorkItem
+internal sealed class RenderRun(RenderService service, IActorRef scheduler, int capacity) : IThreadPoolWorkItem
 {
-    public static void Start(RenderService service, IActorRef scheduler, RenderJob[] batch, CancellationToken cancellation)
-        => ThreadPool.UnsafeQueueUserWorkItem(new RenderWorker(service, scheduler, batch, cancellation), preferLocal: true);
+    /// <summary>Set by <see cref="TakeBack"/>: above any count of batches, so that no further batch is claimed.</summary>
+    private const int Closed = int.MaxValue / 2;
 
-    public void Execute() => _ = RunAsync();
+    private readonly RenderJob[][] _batches = new RenderJob[capacity][];
+    private CancellationToken _cancellation;
 
-    private async Task RunAsync()
+    // Batches claimed by the worker (the next one to run); Closed once taken back.
+    private int _next;
+
+    /// <summary>Batches in the run.</summary>
+    public int Count { get; private set; }
+
+    // Owned by the scheduler actor:
+
+    /// <summary>Whether the run counts against the worker pool now.</summary>
+    public bool HoldsWorker;
+
+    /// <summary>Dependencies asked for by its renderers and not yet answered; the worker is lent out while there are any.</summary>
+    public int WaitingFor;
+
+    /// <summary>Batches whose <see cref="SchedulerProtocol.Finished"/> has not come and that were not taken back.</summary>
+    public int Outstanding;
+
+    public CancellationTokenSource? Cancellation;
+
+    public RenderJob[] this[int index] => _batches[index];
+
+    public bool IsFull => Count == _batches.Length;
+
+    /// <summary>Adds a batch (the scheduler, before <see cref="Start"/>).</summary>
+    public void Add(RenderJob[] batch) => _batches[Count++] = batch;
+
+    /// <summary>Hands the run to the thread pool, on the local queue of the scheduler's thread.</summary>
+    public void Start(CancellationToken cancellation)
+    {
+        _cancellation = cancellation;
+        Outstanding = Count;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+    }
+
+    /// <summary>
+    /// Stops the run: the batches it has not begun are the scheduler's again. Returns how many it has begun (the
+    /// batches from there on were not claimed and never will be).
+    /// </summary>
+    public int TakeBack() => Math.Min(Interlocked.Exchange(ref _next, Closed), Count);
+
+    public void Execute() => _ = RunAllAsync();
+
+    private async Task RunAllAsync()
+    {
+        while (true)
+        {
+            int i = Interlocked.Increment(ref _next) - 1;
+            if (i >= Count) return;
+            var batch = _batches[i];
+            var run = RunAsync(batch);
+            if (!run.IsCompletedSuccessfully) await run.ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask RunAsync(RenderJob[] batch)
     {
         var frames = new Frame[batch.Length];
         var slots = new StoreSlot[batch.Length];
@@ -53,8 +110,8 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
                 rendering = true;
                 try
                 {
-                    if (rendered == 1) await renderer.RenderAsync(only ?? contexts![0], cancellation).ConfigureAwait(false);
-                    else await renderer.RenderBatchAsync(contexts!, cancellation).ConfigureAwait(false);
+                    if (rendered == 1) await renderer.RenderAsync(only ?? contexts![0], _cancellation).ConfigureAwait(false);
+                    else await renderer.RenderBatchAsync(contexts!, _cancellation).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -85,7 +142,7 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
                     service.CommitStarted();
                 }
             }
-            scheduler.Tell(new SchedulerProtocol.Finished(batch[0], frames, null, renderTime, rendered, committing is not null));
+            scheduler.Tell(new SchedulerProtocol.Finished(this, batch[0], frames, null, renderTime, rendered, committing is not null));
         }
         catch (Exception e)
         {
@@ -98,14 +155,14 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
                     if (slot.Frame.IsValid) store.Abandon(slot);
                 }
             }
-            scheduler.Tell(new SchedulerProtocol.Finished(batch[0], new Frame[batch.Length], Failure(e, rendering), renderTime, 0, false));
+            scheduler.Tell(new SchedulerProtocol.Finished(this, batch[0], new Frame[batch.Length], Failure(batch, e, rendering), renderTime, 0, false));
             return;
         }
-        if (committing is not null) await CommitAsync(committing, slots).ConfigureAwait(false);
+        if (committing is not null) _ = CommitAsync(committing, batch, slots);
     }
 
     /// <summary>Commits the batch's slots together (their index records share one fsync) and tells the scheduler, which holds the jobs until then.</summary>
-    private async Task CommitAsync(IRenderStore store, StoreSlot[] slots)
+    private async Task CommitAsync(IRenderStore store, RenderJob[] batch, StoreSlot[] slots)
     {
         var commits = new List<Task<Frame>>(slots.Length);
         foreach (var slot in slots)
@@ -144,7 +201,7 @@ internal sealed class RenderWorker(RenderService service, IActorRef scheduler, R
     }
 
     /// <summary>A store's or vault's own failure keeps its name; anything a renderer threw is <see cref="VaultError.RenderFailed"/>.</summary>
-    private Exception Failure(Exception e, bool rendering)
+    private Exception Failure(RenderJob[] batch, Exception e, bool rendering)
     {
         var job = batch[0];
         if (!rendering && e is VaultException) return e;
