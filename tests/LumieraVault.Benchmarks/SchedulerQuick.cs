@@ -77,17 +77,18 @@ internal static class SchedulerQuick
             allocated = (double)(GC.GetTotalAllocatedBytes(precise: false) - allocatedStart) / jobs;
             return wall;
         }
-        // Warm: the scratch file's first windows, and tiered compilation (with dynamic PGO a hot method is compiled up
-        // to three times, on a background thread whose processor time would count in the rounds). Warm-up batches go
-        // on until one leaves the JIT nearly idle (at most 12).
-        int warmups = 0;
-        TimeSpan jitBefore;
-        do
+        // Warm: the scratch file's first windows, and tiered compilation: with dynamic PGO a hot method is compiled up
+        // to three times, in bursts after call-counting delays, on a background thread whose processor time would count
+        // in the rounds. Warm-up batches go on until two in a row compiled at most two methods each (at least 3, at
+        // most 15 batches).
+        int warmups = 0, quiet = 0;
+        while (warmups < 15 && (warmups < 3 || quiet < 2))
         {
-            jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+            long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
             Batch(20_000);
             warmups++;
-        } while (warmups < 12 && (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalMicroseconds > 0.05 * cpu * 20_000);
+            quiet = System.Runtime.JitInfo.GetCompiledMethodCount() - compiled <= 2 ? quiet + 1 : 0;
+        }
         var jitStart = System.Runtime.JitInfo.GetCompilationTime();
         var rounds = new double[7];
         var cpuRounds = new double[rounds.Length];
