@@ -204,6 +204,8 @@ internal sealed class RenderRun(RenderService service, IActorRef scheduler, int 
     private Exception Failure(RenderJob[] batch, Exception e, bool rendering)
     {
         var job = batch[0];
+        // A file closed under the render by the stop is the stop.
+        if (service.Stopping && e is not VaultException { Error: VaultError.RenderFailed or VaultError.RenderCycle or VaultError.RenderTimedOut }) return VaultErrors.Stopped();
         if (!rendering && e is VaultException) return e;
         if (rendering && e is VaultException { Error: VaultError.RenderCycle or VaultError.RenderFailed or VaultError.RenderTimedOut } v)
             return new VaultException(v.Error, $"Rendering {job} failed: a frame it depends on failed: {v.Message}", v);

@@ -28,6 +28,8 @@ public sealed class RenderService : IExtension
     private volatile bool _stopped;
     private int _commits;
     private volatile TaskCompletionSource? _commitsDone;
+    private int _storeClosed;
+    private readonly CoordinatedShutdown _shutdown;
 
     internal RenderService(ExtendedActorSystem system, Func<ActorSystem, Task<IRenderStore>>? openStore = null)
     {
@@ -42,8 +44,11 @@ public sealed class RenderService : IExtension
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         Scheduler = system.ActorOf(SchedulerActor.Props(this, new SchedulerState()), "lumiera-scheduler");
         system.WhenTerminated.ContinueWith(_ => OnTerminatedAsync(), TaskScheduler.Default);
-        // Requesters do not wait for commits, so a clean stop must: frames rendered just before it are kept for the next start.
-        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "lumiera-render-commits", CommitsDoneAsync);
+        // Requesters do not wait for commits, so a clean stop must: frames rendered just before it are kept for the next
+        // start. Then the store closes while the vault still runs (a scratch store's folder is deleted before the system
+        // is gone, not in a continuation the process may never run).
+        _shutdown = CoordinatedShutdown.Get(system);
+        _shutdown.AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "lumiera-render-store", ShutdownAsync);
     }
 
     /// <summary>The render service of <paramref name="system"/>, created with the system's configuration on first use.</summary>
@@ -177,11 +182,26 @@ public sealed class RenderService : IExtension
         if (Interlocked.Decrement(ref _commits) == 0) _commitsDone?.TrySetResult();
     }
 
-    private async Task<Akka.Done> CommitsDoneAsync()
+    /// <summary>
+    /// Whether the service or its actor system is stopping: a render that fails now (its file closed under it, the
+    /// vault gone) is answered <see cref="VaultError.VaultStopped"/>, not with what the stop did to it.
+    /// </summary>
+    internal bool Stopping => _stopped || _shutdown.ShutdownReason is not null || _system.WhenTerminated.IsCompleted;
+
+    private async Task<Akka.Done> ShutdownAsync()
+    {
+        await CommitsDoneAsync().ConfigureAwait(false);
+        _stopped = true;
+        FailAll();
+        await CloseStoreAsync().ConfigureAwait(false);
+        return Akka.Done.Instance;
+    }
+
+    private async Task CommitsDoneAsync()
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _commitsDone = done;
-        if (Volatile.Read(ref _commits) == 0) return Akka.Done.Instance;
+        if (Volatile.Read(ref _commits) == 0) return;
         try
         {
             await done.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -190,7 +210,6 @@ public sealed class RenderService : IExtension
         {
             _system.Log.Warning("Stopping with {0} render commits still in flight: those frames are not cached", Volatile.Read(ref _commits));
         }
-        return Akka.Done.Instance;
     }
 
     private void Track(PendingFrame pending)
@@ -257,6 +276,13 @@ public sealed class RenderService : IExtension
         _stopped = true;
         FailAll();
         Metrics.Dispose();
+        await CloseStoreAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the store once, at the clean stop or (without one) when the system has terminated.</summary>
+    private async Task CloseStoreAsync()
+    {
+        if (Interlocked.Exchange(ref _storeClosed, 1) != 0) return;
         IRenderStore store;
         try
         {

@@ -94,11 +94,19 @@ internal sealed class ScratchStore : IRenderStore
 
     public void Abandon(StoreSlot slot) => slot.Frame.Dispose();
 
+    /// <summary>The scratch file's folder (deleted when the store is disposed).</summary>
+    internal string Folder => _folder;
+
+    /// <summary>Closes the scratch file and deletes its folder (frames still handed out keep their mapped bytes).</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await _vault.CloseAsync(_file).ConfigureAwait(false);
+            await _vault.CloseAsync(_file).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is VaultException or TimeoutException)
+        {
+            // Stopped or stuck: the folder goes all the same.
         }
         finally
         {
@@ -106,7 +114,7 @@ internal sealed class ScratchStore : IRenderStore
             {
                 Directory.Delete(_folder, recursive: true);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
             }
         }
