@@ -19,6 +19,12 @@ public readonly record struct FrameKey(ulong High, ulong Low) : IComparable<Fram
     /// <summary>The key of a frame of <paramref name="node"/> at <paramref name="time"/> with no other parameters.</summary>
     public static FrameKey Of(string node, long time) => For(node).Time(time).Build();
 
+    /// <summary>Both halves compared directly (the generated equality goes through a comparer per field).</summary>
+    public bool Equals(FrameKey other) => High == other.High && Low == other.Low;
+
+    /// <summary>The low bits of the hash: a key is an XXH128, uniform already, so nothing needs mixing.</summary>
+    public override int GetHashCode() => (int)Low;
+
     /// <summary>The 32 hexadecimal digits of the key, high half first.</summary>
     public override string ToString() => $"{High:x16}{Low:x16}";
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using LumieraVault.Files;
 using LumieraVault.Frames;
 
@@ -17,7 +16,10 @@ internal sealed class ScratchStore : IRenderStore
     private readonly Vault _vault;
     private readonly VaultFile _file;
     private readonly string _folder;
-    private readonly ConcurrentDictionary<FrameKey, (long Offset, int Length)> _index = new();
+    // A plain dictionary under a lock: a concurrent one allocates a node per frame and locks per bucket stripe anyway;
+    // the lock is held for one lookup or one put.
+    private readonly Dictionary<FrameKey, (long Offset, int Length)> _index = new();
+    private readonly Lock _indexLock = new();
     private readonly SemaphoreSlim _growing = new(1, 1);
     private long _end;
     private long _prepared;
@@ -39,7 +41,11 @@ internal sealed class ScratchStore : IRenderStore
 
     public ValueTask<Frame?> TryGetAsync(FrameKey key, FrameHints hints)
     {
-        if (!_index.TryGetValue(key, out var place)) return new ValueTask<Frame?>((Frame?)null);
+        (long Offset, int Length) place;
+        lock (_indexLock)
+        {
+            if (!_index.TryGetValue(key, out place)) return new ValueTask<Frame?>((Frame?)null);
+        }
         var frame = _vault.GetFrameAtAsync(_file, place.Offset, place.Length, hints);
         return frame.IsCompletedSuccessfully ? new ValueTask<Frame?>(frame.Result) : Await(frame);
 
@@ -88,7 +94,7 @@ internal sealed class ScratchStore : IRenderStore
         long offset = slot.Frame.Offset;
         int length = slot.Frame.Length;
         slot.Frame.Dispose();
-        _index[slot.Key] = (offset, length);
+        lock (_indexLock) _index[slot.Key] = (offset, length);
         return _vault.GetFrameAtAsync(_file, offset, length);
     }
 
