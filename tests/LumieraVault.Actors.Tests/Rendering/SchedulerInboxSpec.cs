@@ -75,6 +75,26 @@ public sealed class SchedulerInboxSpec() : SchedulerSpecBase(workers: 1, extra: 
         Assert.Equal([0L, 1, 2, 10, 11, 13, 14, 15], slow.Order.ToArray());
     }
 
+    [Fact]
+    public async Task ARendererInsideARunThatWaitsForADependencyLendsTheRunsOnlyWorkerAndEveryJobFinishes()
+    {
+        var source = new RecordingRenderer("source");
+        var dependent = new DependentRenderer("dependent", () => source);
+        // Render times for both, so that the dependent's jobs go in runs.
+        for (long t = 0; t < 3; t++) (await Render.GetFrameAsync(dependent, t).Answered()).Dispose();
+        var (gate, held) = await HoldTheWorkerAsync();
+        var queued = Enumerable.Range(10, 4).Select(t => Render.GetFrameAsync(dependent, t, new FrameHints(In(100 + t)))).ToArray();
+        await SettleAsync();
+        gate.Open.SetResult();
+        (await held.Answered()).Dispose();
+        for (int i = 0; i < queued.Length; i++)
+        {
+            using var frame = await queued[i].Answered();
+            Assert.Equal(64, frame.Length);
+        }
+        Assert.Equal([0L, 1, 2, 10, 11, 12, 13], source.Order.ToArray());
+    }
+
     /// <summary>Renders at once, except at <paramref name="hangAt"/>, where it waits for the spec.</summary>
     private sealed class SlowAtRenderer(string id, long hangAt) : RecordingRenderer(id)
     {
