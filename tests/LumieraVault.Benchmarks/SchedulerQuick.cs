@@ -79,10 +79,11 @@ internal static class SchedulerQuick
         }
         // Warm: the scratch file's first windows, and tiered compilation: with dynamic PGO a hot method is compiled up
         // to three times, in bursts after call-counting delays, on a background thread whose processor time would count
-        // in the rounds. Warm-up batches go on until two in a row compiled at most two methods each (at least 3, at
-        // most 15 batches).
+        // in the rounds. Warm-up batches go on until two in a row compiled at most two methods each, for at least 3
+        // batches and 3 s (on an idle machine a batch is shorter than the tiering delays), at most 15 batches.
         int warmups = 0, quiet = 0;
-        while (warmups < 15 && (warmups < 3 || quiet < 2))
+        long warmStart = Stopwatch.GetTimestamp();
+        while (warmups < 15 && (warmups < 3 || quiet < 2 || Stopwatch.GetElapsedTime(warmStart) < TimeSpan.FromSeconds(3)))
         {
             long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
             Batch(20_000);
