@@ -65,11 +65,29 @@ public static class WavImport
         int channels = sequences.Length;
         try
         {
-            // Each channel is decoded straight into its sequence's staged blocks: no array between. 16-bit samples stay int16.
+            // Each channel is decoded straight into its sequence's staged blocks (no array between; 16-bit samples stay
+            // int16), summarized and written by its own writer: the channels after the first on the thread pool, at
+            // the same time, each with its own staging, lease and group file. The reader's block is only read by them.
+            var others = new Task[channels - 1];
             while (reader.ReadBlock() > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                for (int c = 0; c < channels; c++) await sequences[c].AppendChannelAsync(reader, c, cancellationToken);
+                for (int c = 1; c < channels; c++)
+                {
+                    var sequence = sequences[c];
+                    int channel = c;
+                    others[c - 1] = Task.Run(() => sequence.AppendChannelAsync(reader, channel, cancellationToken).AsTask(), cancellationToken);
+                }
+                try
+                {
+                    await sequences[0].AppendChannelAsync(reader, 0, cancellationToken);
+                }
+                finally
+                {
+                    // The reader's buffer is theirs until they are done, failed or not.
+                    await Task.WhenAll(others).ContinueWith(static _ => { }, TaskScheduler.Default);
+                }
+                await Task.WhenAll(others);
                 progress?.Report(reader.Position);
             }
             foreach (var s in sequences) await s.FinishAppendAsync();
