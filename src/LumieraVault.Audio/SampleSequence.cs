@@ -34,6 +34,7 @@ public sealed class SampleSequence
     private int _pendingCount;
     private int _lastValid;
     private GroupLease? _lease;
+    private readonly List<int> _madeGroups = new(); // groups made for this append, until it finishes
     private long _unpublishedFrom = -1, _unpublishedTo;
     private readonly List<Run> _unpublished = new();
 
@@ -374,6 +375,7 @@ public sealed class SampleSequence
         if (_lease is null)
         {
             _lease = Store.Lease(Format);
+            if (_lease.IsNew) _madeGroups.Add(_lease.Group.Number);
             _staging ??= ArrayPool<byte>.Shared.Rent(AudioLayout.GroupBytes);
         }
         int from = _lease.NextSlot * AudioLayout.BlockBytes + _pendingCount * SampleBytes;
@@ -488,17 +490,32 @@ public sealed class SampleSequence
         }
     }
 
-    /// <summary>Ends an append without sealing what waits: staged samples are dropped, never written (a removal).</summary>
-    internal async ValueTask DropAppendAsync()
+    /// <summary>
+    /// Ends an append without sealing what waits: staged samples are dropped, never written (a removal). Returns
+    /// the groups made for this append (since it last finished), for the store to discard if nothing else uses
+    /// them, and the lease held if its group is one of them (kept from other writers until the store decides).
+    /// </summary>
+    internal async ValueTask<(int[] Made, GroupLease? Held)> DropAppendAsync()
     {
         await _appendGate.WaitAsync();
         try
         {
             _pendingCount = 0;
-            if (_lease is { } lease) lease.NextSlot = lease.WrittenSlot;
             _unpublished.Clear();
             _unpublishedFrom = -1;
+            var made = _madeGroups.ToArray();
+            GroupLease? held = null;
+            if (_lease is { } lease)
+            {
+                lease.NextSlot = lease.WrittenSlot;
+                if (made.Contains(lease.Group.Number))
+                {
+                    held = lease;
+                    _lease = null;
+                }
+            }
             ReleaseWriter();
+            return (made, held);
         }
         finally
         {
@@ -508,6 +525,7 @@ public sealed class SampleSequence
 
     private void ReleaseWriter()
     {
+        _madeGroups.Clear();
         if (_lease is { } lease)
         {
             _lease = null;

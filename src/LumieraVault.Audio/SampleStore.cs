@@ -117,9 +117,34 @@ public sealed class SampleStore : IAsyncDisposable
                 blocks.Add(group);
             }
         }
+        DeleteOrphans(full, manifest);
         var store = new SampleStore(system, full, settings, blocks);
         manifest?.RestoreSequences(store);
         return store;
+    }
+
+    /// <summary>
+    /// Deletes block-group files the manifest does not name: groups made after the last save by a run that ended
+    /// without saving (a crash part-way through an import, say). Nothing can name their blocks, and a new group
+    /// would otherwise be made over one of them.
+    /// </summary>
+    private static void DeleteOrphans(string folder, Manifest? manifest)
+    {
+        var named = manifest?.Groups.Select(g => g.Number).ToHashSet() ?? [];
+        try
+        {
+            foreach (string path in Directory.EnumerateFiles(Path.Combine(folder, "blocks"), "g*.blocks"))
+            {
+                string name = Path.GetFileNameWithoutExtension(path);
+                if (int.TryParse(name.AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number)
+                    && path == BlockStoreActor.GroupPath(folder, number) && !named.Contains(number))
+                    File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AudioException(AudioError.IoError, $"Cannot tidy the block groups of '{folder}': {e.Message}", e);
+        }
     }
 
     /// <summary>
@@ -157,8 +182,9 @@ public sealed class SampleStore : IAsyncDisposable
     /// <summary>
     /// Removes a sequence that no other sequence uses (by a paste, now or in its undo history): what a failed
     /// import does to leave nothing half-made. Samples it staged but did not seal yet are dropped, never written.
-    /// Its id is not given out again; the blocks it sealed stay in their groups, unused (a sealed block is never
-    /// written again).
+    /// The block groups made for its unfinished append go with it, files and all, unless another sequence's base
+    /// index names one of their blocks or a reader has opened one; its id is not given out again. Blocks it sealed
+    /// in other groups stay there, unused (a sealed block is never written again).
     /// </summary>
     public async Task RemoveSequenceAsync(SampleSequence sequence)
     {
@@ -169,8 +195,28 @@ public sealed class SampleStore : IAsyncDisposable
         var user = _sequences.FirstOrDefault(s => !ReferenceEquals(s, sequence) && !s.IsRemoved && s.Uses(sequence.Take));
         if (user is not null)
             throw new AudioException(AudioError.InvalidArgument, $"'{sequence.Name}' cannot be removed: '{user.Name}' uses its samples (undo that paste, or remove '{user.Name}', first).");
-        await sequence.DropAppendAsync();
+        var (made, held) = await sequence.DropAppendAsync();
         sequence.MarkRemoved();
+        var discarded = Allocator.Discard(made.Length > 0 ? Unused(made) : []);
+        if (held is not null && !discarded.Contains(held.Group.Number)) Allocator.Return(held);
+    }
+
+    /// <summary>The groups of <paramref name="numbers"/> that no base index of a sequence names a block of.</summary>
+    private HashSet<int> Unused(int[] numbers)
+    {
+        var groups = new HashSet<int>(numbers);
+        foreach (var other in _sequences)
+        {
+            if (other.IsRemoved) continue;
+            var take = other.Take;
+            long count = take.Count;
+            for (long e = 0; e < count && groups.Count > 0; e++)
+            {
+                int entry = take[e];
+                if (entry >= 0) groups.Remove(entry >> AudioLayout.GroupShift);
+            }
+        }
+        return groups;
     }
 
     /// <summary>A walker to render and summarize sequences of this store on the caller's thread. Dispose it to unpin its groups.</summary>

@@ -97,6 +97,41 @@ internal sealed class BlockAllocator : IDisposable
     }
 
     /// <summary>
+    /// Deletes groups whose blocks nothing uses (an abandoned import's), files and all, so that the store is as if
+    /// they had never been made; a group a reader opened (its readonly twin may be mapped) stays. The caller owns
+    /// them: full groups, or the one it still holds the lease of (which ends here).
+    /// </summary>
+    /// <returns>The groups discarded.</returns>
+    public HashSet<int> Discard(IEnumerable<int> numbers)
+    {
+        var discarded = new HashSet<int>();
+        lock (_gate)
+        {
+            if (_closed) return discarded;
+            foreach (int number in numbers)
+            {
+                if (_blocks[number] is not { } group || group.OpenedReadFile is not null) continue;
+                _lent.Remove(number);
+                if (_handles.Remove(number, out var handle)) handle.Dispose();
+                _blocks.Remove(number);
+                discarded.Add(number);
+                try
+                {
+                    File.Delete(group.Path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Left behind: the next open deletes it, as it is in no manifest.
+                }
+            }
+            if (discarded.Count == 0) return discarded;
+            foreach (var (format, queue) in _spare.ToList())
+                _spare[format] = new Queue<BlockGroup>(queue.Where(g => !discarded.Contains(g.Number)));
+        }
+        return discarded;
+    }
+
+    /// <summary>
     /// Makes every block written so far durable: one <c>fsync</c> per group file written since the last call.
     /// Descriptors of full groups no writer holds are closed after; the others stay for the next writes.
     /// </summary>

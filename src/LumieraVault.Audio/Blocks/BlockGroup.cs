@@ -142,6 +142,13 @@ internal sealed class BlockTable
         if (group.Number >= _count) Volatile.Write(ref _count, group.Number + 1);
     }
 
+    /// <summary>Forgets a group (its file is gone); its number is not given out again in this run.</summary>
+    public void Remove(int number)
+    {
+        var groups = _groups;
+        if ((uint)number < (uint)groups.Length) Volatile.Write(ref groups[number], null);
+    }
+
     /// <summary>The group and slot of a sealed block, or an <see cref="AudioError.UnknownBlock"/> error.</summary>
     public BlockGroup Locate(int block, SampleFormat format)
     {
