@@ -143,7 +143,17 @@ internal sealed class BlockAllocator : IDisposable
             if (_closed) return;
             open = _handles.Select(kv => (kv.Key, kv.Value)).ToList();
         }
-        foreach (var (_, handle) in open) RandomAccess.FlushToDisk(handle);
+        foreach (var (_, handle) in open)
+        {
+            try
+            {
+                RandomAccess.FlushToDisk(handle);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Discarded meanwhile (an abandoned import's group): nothing of it is to be kept.
+            }
+        }
         lock (_gate)
         {
             foreach (var (number, handle) in open)
