@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using LumieraVault.Audio.Blocks;
 using LumieraVault.Audio.Editing;
@@ -27,10 +28,13 @@ public sealed class SampleSequence
     private volatile SequenceState _state = SequenceState.Empty;
 
     // The writer: the block being filled, the group lent to it, and the sealed take samples not yet published.
-    private readonly float[]? _pendingFloat;
-    private readonly short[]? _pendingShort;
+    // Blocks are staged in a group-sized buffer at their slot's offset and written with pwrite (see Write).
+    private readonly bool _staging16;
+    private byte[]? _staging;
     private int _pendingCount;
+    private int _lastValid;
     private GroupLease? _lease;
+    private readonly List<int> _madeGroups = new(); // groups made for this append, until it finishes
     private long _unpublishedFrom = -1, _unpublishedTo;
     private readonly List<Run> _unpublished = new();
 
@@ -42,8 +46,7 @@ public sealed class SampleSequence
         Name = name;
         Format = format;
         Take = new BaseIndex(id, format, store.Blocks);
-        if (format == SampleFormat.Int16) _pendingShort = new short[format.SamplesPerBlock()];
-        else _pendingFloat = new float[format.SamplesPerBlock()];
+        _staging16 = format == SampleFormat.Int16;
     }
 
     /// <summary>The store the sequence lives in.</summary>
@@ -304,15 +307,15 @@ public sealed class SampleSequence
         await _appendGate.WaitAsync(cancellationToken);
         try
         {
-            int spb = Format.SamplesPerBlock();
             for (int i = 0; i < samples.Length;)
             {
-                int n = Math.Min(spb - _pendingCount, samples.Length - i);
-                Stage(samples.Span.Slice(i, n));
-                _pendingCount += n;
+                var room = Room();
+                int n = Math.Min(Math.Min(room.Length / SampleBytes, PieceSamples), samples.Length - i);
+                Stage(samples.Span.Slice(i, n), room);
+                Staged(n);
                 i += n;
-                if (_pendingCount == spb) await SealAsync(spb);
             }
+            Write();
             Publish();
         }
         finally
@@ -321,28 +324,149 @@ public sealed class SampleSequence
         }
     }
 
-    /// <summary>Copies samples into the pending block, converting when the input's type is not the block's.</summary>
-    private void Stage<T>(ReadOnlySpan<T> source) where T : unmanaged
+    /// <summary>
+    /// Appends channel <paramref name="channel"/> of the block <paramref name="reader"/> read last, decoded
+    /// straight into the staged blocks (no array between), summarized while the samples are in the cache, and
+    /// written with one <c>pwrite</c> per block group touched. Like <see cref="AppendAsync(ReadOnlyMemory{short}, CancellationToken)"/> otherwise.
+    /// </summary>
+    internal async ValueTask AppendChannelAsync(Wav.WavReader reader, int channel, CancellationToken cancellationToken)
+    {
+        ThrowIfRemoved();
+        await _appendGate.WaitAsync(cancellationToken);
+        try
+        {
+            int frames = reader.BlockFrames;
+            for (int i = 0; i < frames;)
+            {
+                var room = Room();
+                int n = Math.Min(Math.Min(room.Length / SampleBytes, PieceSamples), frames - i);
+                if (_staging16) reader.DecodeChannel(channel, i, MemoryMarshal.Cast<byte, short>(room)[..n]);
+                else reader.DecodeChannel(channel, i, MemoryMarshal.Cast<byte, float>(room)[..n]);
+                Staged(n);
+                i += n;
+            }
+            Write();
+            Publish();
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+    }
+
+    /// <summary>Samples staged and summarized in one go: small enough that the summaries read them from the cache.</summary>
+    private const int PieceSamples = 16 * 1024;
+
+    private int SampleBytes => _staging16 ? 2 : 4;
+
+    /// <summary>
+    /// The staging bytes from the pending sample to the end of the lent group: a group is contiguous in the
+    /// staging buffer, so a run of blocks is staged (decoded, converted) in one call. Leases a group when the
+    /// writer has none or a full one (writing the full one's staged blocks first).
+    /// </summary>
+    private Span<byte> Room()
+    {
+        if (_lease is { IsFull: true } full)
+        {
+            Write();
+            _lease = null;
+            Store.ReturnLease(full);
+        }
+        if (_lease is null)
+        {
+            _lease = Store.Lease(Format);
+            if (_lease.IsNew) _madeGroups.Add(_lease.Group.Number);
+            _staging ??= ArrayPool<byte>.Shared.Rent(AudioLayout.GroupBytes);
+        }
+        int from = _lease.NextSlot * AudioLayout.BlockBytes + _pendingCount * SampleBytes;
+        return _staging!.AsSpan(from, AudioLayout.GroupBytes - from);
+    }
+
+    /// <summary>Copies samples into the staged blocks, converting when the input's type is not the blocks'.</summary>
+    private void Stage<T>(ReadOnlySpan<T> source, Span<byte> room) where T : unmanaged
     {
         if (typeof(T) == typeof(float))
         {
             var src = MemoryMarshal.Cast<T, float>(source);
-            if (_pendingFloat is not null) src.CopyTo(_pendingFloat.AsSpan(_pendingCount));
+            if (!_staging16) src.CopyTo(MemoryMarshal.Cast<byte, float>(room));
             else
             {
-                var dst = _pendingShort.AsSpan(_pendingCount, src.Length);
+                var dst = MemoryMarshal.Cast<byte, short>(room)[..src.Length];
                 for (int k = 0; k < src.Length; k++) dst[k] = SampleMath.ToInt16(src[k]);
             }
         }
         else
         {
             var src = MemoryMarshal.Cast<T, short>(source);
-            if (_pendingShort is not null) src.CopyTo(_pendingShort.AsSpan(_pendingCount));
+            if (_staging16) src.CopyTo(MemoryMarshal.Cast<byte, short>(room));
             else
             {
-                var dst = _pendingFloat.AsSpan(_pendingCount, src.Length);
+                var dst = MemoryMarshal.Cast<byte, float>(room)[..src.Length];
                 for (int k = 0; k < src.Length; k++) dst[k] = src[k] * SampleMath.Int16Scale;
             }
+        }
+    }
+
+    /// <summary><paramref name="count"/> samples were staged after the pending ones: seals the blocks they fill.</summary>
+    private void Staged(int count)
+    {
+        int spb = Take.SamplesPerBlock;
+        int total = _pendingCount + count;
+        for (int b = total / spb; b > 0; b--) Seal(spb);
+        _pendingCount = total % spb;
+    }
+
+    /// <summary>
+    /// Seals the staged block at the lease's next slot: zeroes what follows <paramref name="valid"/> samples and
+    /// sets its fine summaries. It counts as sealed once <see cref="Write"/> has written it.
+    /// </summary>
+    private void Seal(int valid)
+    {
+        var lease = _lease!;
+        int slot = lease.NextSlot;
+        var block = _staging!.AsSpan(slot * AudioLayout.BlockBytes, AudioLayout.BlockBytes);
+        block[(valid * SampleBytes)..].Clear();
+        var fine = lease.Group.Fine.AsSpan(slot * AudioLayout.MaxFinePerBlock, AudioLayout.MaxFinePerBlock);
+        if (_staging16) SampleMath.Summarize(MemoryMarshal.Cast<byte, short>(block), fine);
+        else
+        {
+            var samples = MemoryMarshal.Cast<byte, float>(block);
+            for (int k = 0; k < samples.Length / AudioLayout.FineSummarySamples; k++)
+                fine[k] = SampleSummary.Of(samples.Slice(k * AudioLayout.FineSummarySamples, AudioLayout.FineSummarySamples));
+        }
+        lease.NextSlot = slot + 1;
+        _lastValid = valid;
+        _pendingCount = 0;
+    }
+
+    /// <summary>
+    /// Writes the blocks sealed since the last write with one positioned write into their group file, then marks
+    /// them sealed and enters them in the base index (unpublished until <see cref="Publish"/>). A failed write
+    /// drops them: their slots were never sealed, so the next writer uses them.
+    /// </summary>
+    private void Write()
+    {
+        if (_lease is not { } lease || lease.WrittenSlot == lease.NextSlot) return;
+        int first = lease.WrittenSlot, end = lease.NextSlot;
+        try
+        {
+            RandomAccess.Write(lease.Handle, _staging!.AsSpan(first * AudioLayout.BlockBytes, (end - first) * AudioLayout.BlockBytes), (long)first * AudioLayout.BlockBytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            lease.NextSlot = first;
+            _pendingCount = 0;
+            throw e is ObjectDisposedException
+                ? new AudioException(AudioError.StoreClosed, $"The store in '{Store.Folder}' is closed.", e)
+                : new AudioException(AudioError.IoError, $"Could not write blocks of '{Name}' to '{lease.Group.Path}': {e.Message}", e);
+        }
+        lease.Group.MarkSealed(end - 1);
+        lease.WrittenSlot = end;
+        int spb = Take.SamplesPerBlock;
+        for (int slot = first; slot < end; slot++)
+        {
+            Take.Append(lease.Group.FirstBlock + slot);
+            Unpublished(Take.SampleCount - spb, slot == end - 1 ? _lastValid : spb);
         }
     }
 
@@ -355,17 +479,62 @@ public sealed class SampleSequence
         await _appendGate.WaitAsync();
         try
         {
-            if (_pendingCount > 0) await SealAsync(_pendingCount);
+            if (_pendingCount > 0) Seal(_pendingCount);
+            Write();
             Publish();
-            if (_lease is { } lease)
-            {
-                _lease = null;
-                Store.ReturnLease(lease);
-            }
+            ReleaseWriter();
         }
         finally
         {
             _appendGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Ends an append without sealing what waits: staged samples are dropped, never written (a removal). Returns
+    /// the groups made for this append (since it last finished), for the store to discard if nothing else uses
+    /// them, and the lease held if its group is one of them (kept from other writers until the store decides).
+    /// </summary>
+    internal async ValueTask<(int[] Made, GroupLease? Held)> DropAppendAsync()
+    {
+        await _appendGate.WaitAsync();
+        try
+        {
+            _pendingCount = 0;
+            _unpublished.Clear();
+            _unpublishedFrom = -1;
+            var made = _madeGroups.ToArray();
+            GroupLease? held = null;
+            if (_lease is { } lease)
+            {
+                lease.NextSlot = lease.WrittenSlot;
+                if (made.Contains(lease.Group.Number))
+                {
+                    held = lease;
+                    _lease = null;
+                }
+            }
+            ReleaseWriter();
+            return (made, held);
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+    }
+
+    private void ReleaseWriter()
+    {
+        _madeGroups.Clear();
+        if (_lease is { } lease)
+        {
+            _lease = null;
+            Store.ReturnLease(lease);
+        }
+        if (_staging is { } staging)
+        {
+            _staging = null;
+            ArrayPool<byte>.Shared.Return(staging);
         }
     }
 
@@ -404,45 +573,6 @@ public sealed class SampleSequence
         }
     }
 
-    private async ValueTask SealAsync(int valid)
-    {
-        if (_lease is null || _lease.IsFull)
-        {
-            if (_lease is { } full) Store.ReturnLease(full);
-            _lease = null;
-            _lease = await Store.LeaseAsync(Format);
-        }
-        var lease = _lease;
-        int slot = lease.NextSlot;
-        var bytes = lease.Block(slot);
-        var group = lease.Group;
-        int fine = BlockGroup.FinePerBlock(Format);
-        if (_pendingFloat is not null)
-        {
-            _pendingFloat.AsSpan(valid).Clear();
-            MemoryMarshal.AsBytes(_pendingFloat.AsSpan()).CopyTo(bytes);
-            for (int k = 0; k < fine; k++)
-                group.Fine[slot * AudioLayout.MaxFinePerBlock + k] = SampleSummary.Of(_pendingFloat.AsSpan(k * AudioLayout.FineSummarySamples, AudioLayout.FineSummarySamples));
-        }
-        else
-        {
-            _pendingShort.AsSpan(valid).Clear();
-            MemoryMarshal.AsBytes(_pendingShort.AsSpan()).CopyTo(bytes);
-            Span<float> widened = stackalloc float[AudioLayout.FineSummarySamples];
-            for (int k = 0; k < fine; k++)
-            {
-                var part = _pendingShort.AsSpan(k * AudioLayout.FineSummarySamples, AudioLayout.FineSummarySamples);
-                for (int i = 0; i < part.Length; i++) widened[i] = part[i] * SampleMath.Int16Scale;
-                group.Fine[slot * AudioLayout.MaxFinePerBlock + k] = SampleSummary.Of(widened);
-            }
-        }
-        group.MarkSealed(slot);
-        lease.NextSlot = slot + 1;
-        Take.Append(group.FirstBlock + slot);
-        Unpublished(Take.SampleCount - Take.SamplesPerBlock, valid);
-        _pendingCount = 0;
-    }
-
     private void Unpublished(long from, long length)
     {
         if (_unpublishedFrom >= 0 && from == _unpublishedTo)
@@ -467,14 +597,6 @@ public sealed class SampleSequence
             _state = state;
         }
         _unpublished.Clear();
-    }
-
-    /// <summary>Gives an unfinished lease back (the store is closing).</summary>
-    internal GroupLease? TakeLease()
-    {
-        var lease = _lease;
-        _lease = null;
-        return lease;
     }
 
     internal void Restore(SequenceState state) => _state = state;

@@ -23,7 +23,6 @@ public sealed class SampleStore : IAsyncDisposable
     private volatile SampleSequence[] _sequences = [];
     private volatile bool _closed;
     private volatile bool _terminated;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<GroupLease>, byte> _pendingLeases = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<bool>, byte> _pendingSaves = new();
 
     private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks)
@@ -32,7 +31,8 @@ public sealed class SampleStore : IAsyncDisposable
         Settings = settings;
         Blocks = blocks;
         Vault = Vault.Get(system);
-        _actor = system.ActorOf(BlockStoreActor.Props(Vault, folder, blocks), $"lumiera-audio-store-{Interlocked.Increment(ref s_instances)}");
+        Allocator = new BlockAllocator(Vault, folder, blocks);
+        _actor = system.ActorOf(BlockStoreActor.Props(Vault, folder, blocks, Allocator), $"lumiera-audio-store-{Interlocked.Increment(ref s_instances)}");
         system.WhenTerminated.ContinueWith(_ => OnSystemTerminated(), TaskScheduler.Default);
     }
 
@@ -42,8 +42,8 @@ public sealed class SampleStore : IAsyncDisposable
         _terminated = true;
         _closed = true;
         var stopped = new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed: its actor system terminated.");
-        foreach (var lease in _pendingLeases.Keys) lease.TrySetException(stopped);
         foreach (var save in _pendingSaves.Keys) save.TrySetException(stopped);
+        Allocator.Dispose();
     }
 
     private Task<T> Track<T>(System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<T>, byte> pending, TaskCompletionSource<T> reply, object message)
@@ -73,6 +73,8 @@ public sealed class SampleStore : IAsyncDisposable
     internal BlockTable Blocks { get; }
 
     internal Vault Vault { get; }
+
+    internal BlockAllocator Allocator { get; }
 
     /// <summary>
     /// Opens the store in <paramref name="folder"/> (made if missing), reading its manifest if it has one and
@@ -110,14 +112,39 @@ public sealed class SampleStore : IAsyncDisposable
                 {
                     throw new AudioException(AudioError.CorruptManifest, $"The manifest of '{full}' names block group {g.Number}, but its file cannot be opened: {e.Message}", e);
                 }
-                var group = new BlockGroup(g.Number, g.Format, path, file, g.Sealed);
+                var group = new BlockGroup(g.Number, g.Format, path, vault, file, g.Sealed);
                 g.Fine.CopyTo(group.Fine, 0);
                 blocks.Add(group);
             }
         }
+        DeleteOrphans(full, manifest);
         var store = new SampleStore(system, full, settings, blocks);
         manifest?.RestoreSequences(store);
         return store;
+    }
+
+    /// <summary>
+    /// Deletes block-group files the manifest does not name: groups made after the last save by a run that ended
+    /// without saving (a crash part-way through an import, say). Nothing can name their blocks, and a new group
+    /// would otherwise be made over one of them.
+    /// </summary>
+    private static void DeleteOrphans(string folder, Manifest? manifest)
+    {
+        var named = manifest?.Groups.Select(g => g.Number).ToHashSet() ?? [];
+        try
+        {
+            foreach (string path in Directory.EnumerateFiles(Path.Combine(folder, "blocks"), "g*.blocks"))
+            {
+                string name = Path.GetFileNameWithoutExtension(path);
+                if (int.TryParse(name.AsSpan(1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number)
+                    && path == BlockStoreActor.GroupPath(folder, number) && !named.Contains(number))
+                    File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AudioException(AudioError.IoError, $"Cannot tidy the block groups of '{folder}': {e.Message}", e);
+        }
     }
 
     /// <summary>
@@ -154,8 +181,10 @@ public sealed class SampleStore : IAsyncDisposable
 
     /// <summary>
     /// Removes a sequence that no other sequence uses (by a paste, now or in its undo history): what a failed
-    /// import does to leave nothing half-made. Its id is not given out again; the blocks it sealed stay in their
-    /// groups, unused (a sealed block is never written again).
+    /// import does to leave nothing half-made. Samples it staged but did not seal yet are dropped, never written.
+    /// The block groups made for its unfinished append go with it, files and all, unless another sequence's base
+    /// index names one of their blocks or a reader has opened one; its id is not given out again. Blocks it sealed
+    /// in other groups stay there, unused (a sealed block is never written again).
     /// </summary>
     public async Task RemoveSequenceAsync(SampleSequence sequence)
     {
@@ -166,8 +195,28 @@ public sealed class SampleStore : IAsyncDisposable
         var user = _sequences.FirstOrDefault(s => !ReferenceEquals(s, sequence) && !s.IsRemoved && s.Uses(sequence.Take));
         if (user is not null)
             throw new AudioException(AudioError.InvalidArgument, $"'{sequence.Name}' cannot be removed: '{user.Name}' uses its samples (undo that paste, or remove '{user.Name}', first).");
-        await sequence.FinishAppendAsync();
+        var (made, held) = await sequence.DropAppendAsync();
         sequence.MarkRemoved();
+        var discarded = Allocator.Discard(made.Length > 0 ? Unused(made) : []);
+        if (held is not null && !discarded.Contains(held.Group.Number)) Allocator.Return(held);
+    }
+
+    /// <summary>The groups of <paramref name="numbers"/> that no base index of a sequence names a block of.</summary>
+    private HashSet<int> Unused(int[] numbers)
+    {
+        var groups = new HashSet<int>(numbers);
+        foreach (var other in _sequences)
+        {
+            if (other.IsRemoved) continue;
+            var take = other.Take;
+            long count = take.Count;
+            for (long e = 0; e < count && groups.Count > 0; e++)
+            {
+                int entry = take[e];
+                if (entry >= 0) groups.Remove(entry >> AudioLayout.GroupShift);
+            }
+        }
+        return groups;
     }
 
     /// <summary>A walker to render and summarize sequences of this store on the caller's thread. Dispose it to unpin its groups.</summary>
@@ -208,13 +257,15 @@ public sealed class SampleStore : IAsyncDisposable
         await Track(_pendingSaves, reply, new BlockStoreProtocol.Close(reply));
     }
 
-    internal Task<GroupLease> LeaseAsync(SampleFormat format)
+    /// <summary>A block group for a writer, on the writer's thread (see <see cref="BlockAllocator.Lease"/>).</summary>
+    internal GroupLease Lease(SampleFormat format)
     {
-        var reply = new TaskCompletionSource<GroupLease>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return Track(_pendingLeases, reply, new BlockStoreProtocol.LeaseGroup(format, reply));
+        if (_terminated) throw new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed: its actor system terminated.");
+        ThrowIfClosed();
+        return Allocator.Lease(format);
     }
 
-    internal void ReturnLease(GroupLease lease) => _actor.Tell(new BlockStoreProtocol.ReturnLease(lease));
+    internal void ReturnLease(GroupLease lease) => Allocator.Return(lease);
 
     internal void ThrowIfClosed()
     {

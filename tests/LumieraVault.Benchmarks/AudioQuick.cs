@@ -84,7 +84,7 @@ internal static class AudioQuick
         // memcpy of the same samples: the take's own blocks as they lie in their mapped block groups, copied
         // contiguously (what a player of the unedited file would do), and, for reference, a managed array.
         var groups = store.Blocks.All.ToList();
-        var frames = groups.Select(g => store.Vault.GetFrameAtAsync(g.ReadFile, 0, AudioLayout.GroupBytes).AsTask().GetAwaiter().GetResult()).ToArray();
+        var frames = groups.Select(g => store.Vault.GetFrameAtAsync(g.ReadFileAsync().GetAwaiter().GetResult(), 0, AudioLayout.GroupBytes).AsTask().GetAwaiter().GetResult()).ToArray();
         const int perGroup = AudioLayout.GroupBytes / sizeof(float);
         var contiguous = Tone((int)length, 4);
         var buffer = new float[PlayBuffer];

@@ -9,14 +9,24 @@ namespace LumieraVault.Audio.Blocks;
 /// </summary>
 internal sealed class BlockGroup
 {
+    private readonly Vault _vault;
+    private readonly object _openGate = new();
+    private Task<VaultFile>? _readFile;
     private int _sealed;
 
-    public BlockGroup(int number, SampleFormat format, string path, VaultFile readFile, int sealedBlocks)
+    /// <param name="number">The group's number (its file name).</param>
+    /// <param name="format">The format of its blocks.</param>
+    /// <param name="path">The group file.</param>
+    /// <param name="vault">The vault that maps the file for readers.</param>
+    /// <param name="readFile">The readonly descriptor if it is open already; else it is opened when a reader first needs it.</param>
+    /// <param name="sealedBlocks">Blocks sealed so far.</param>
+    public BlockGroup(int number, SampleFormat format, string path, Vault vault, VaultFile? readFile, int sealedBlocks)
     {
         Number = number;
         Format = format;
         Path = path;
-        ReadFile = readFile;
+        _vault = vault;
+        _readFile = readFile is null ? null : Task.FromResult(readFile);
         _sealed = sealedBlocks;
     }
 
@@ -26,8 +36,41 @@ internal sealed class BlockGroup
 
     public string Path { get; }
 
-    /// <summary>The readonly descriptor that playback maps.</summary>
-    public VaultFile ReadFile { get; }
+    /// <summary>
+    /// The readonly descriptor that playback maps, opened through the vault the first time a reader asks: a group
+    /// that is only written (an import) costs the vault nothing. A failed open is tried again on the next call.
+    /// </summary>
+    public Task<VaultFile> ReadFileAsync()
+    {
+        var file = Volatile.Read(ref _readFile);
+        if (file is not null && !file.IsFaulted && !file.IsCanceled) return file;
+        lock (_openGate)
+        {
+            file = _readFile;
+            if (file is null || file.IsFaulted || file.IsCanceled)
+            {
+                file = _vault.OpenAsync(Path, FileOpenMode.Read, FrameLayout.Fixed(AudioLayout.BlockBytes), FileUse.AudioBlocks);
+                Volatile.Write(ref _readFile, file);
+            }
+            return file;
+        }
+    }
+
+    /// <summary>The readonly descriptor if it is open already (no wait, no allocation).</summary>
+    public bool TryGetReadFile([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out VaultFile? file)
+    {
+        var task = Volatile.Read(ref _readFile);
+        if (task is { IsCompletedSuccessfully: true })
+        {
+            file = task.Result;
+            return true;
+        }
+        file = null;
+        return false;
+    }
+
+    /// <summary>The readonly descriptor if one was opened (or is being opened), for closing it.</summary>
+    public Task<VaultFile>? OpenedReadFile => Volatile.Read(ref _readFile);
 
     /// <summary>Fine summaries, <see cref="AudioLayout.MaxFinePerBlock"/> slots per block.</summary>
     public SampleSummary[] Fine { get; } = new SampleSummary[AudioLayout.BlocksPerGroup * AudioLayout.MaxFinePerBlock];
@@ -52,7 +95,7 @@ internal sealed class BlockGroup
 
 /// <summary>
 /// The block groups of a store by number. Grows copy-on-write, so readers on any thread index it without a lock;
-/// only the store actor adds groups.
+/// only the <see cref="BlockAllocator"/> adds groups (under its lock).
 /// </summary>
 internal sealed class BlockTable
 {
@@ -97,6 +140,13 @@ internal sealed class BlockTable
             Volatile.Write(ref groups[group.Number], group);
         }
         if (group.Number >= _count) Volatile.Write(ref _count, group.Number + 1);
+    }
+
+    /// <summary>Forgets a group (its file is gone); its number is not given out again in this run.</summary>
+    public void Remove(int number)
+    {
+        var groups = _groups;
+        if ((uint)number < (uint)groups.Length) Volatile.Write(ref groups[number], null);
     }
 
     /// <summary>The group and slot of a sealed block, or an <see cref="AudioError.UnknownBlock"/> error.</summary>

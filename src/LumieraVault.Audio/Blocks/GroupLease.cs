@@ -1,36 +1,36 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using LumieraVault.Files;
-using LumieraVault.Frames;
+using Microsoft.Win32.SafeHandles;
 
 namespace LumieraVault.Audio.Blocks;
 
 /// <summary>
-/// A block group lent to one writer: its readwrite descriptor and the whole group as one pinned readwrite frame.
-/// The writer fills the free slots in order and seals each block once; then gives the lease back to the store actor.
+/// A block group lent to one writer, with the descriptor the writer writes it through. The writer stages blocks
+/// in its own memory from <see cref="NextSlot"/> on, seals them there, and writes the staged run with one
+/// positioned write (<c>pwrite</c>) before any of them counts as sealed; then gives the lease back to the
+/// <see cref="BlockAllocator"/>.
 /// </summary>
-internal sealed unsafe class GroupLease
+internal sealed class GroupLease
 {
-    public GroupLease(BlockGroup group, VaultFile writeFile, Frame frame)
+    public GroupLease(BlockGroup group, SafeFileHandle handle, bool isNew)
     {
         Group = group;
-        WriteFile = writeFile;
-        Frame = frame;
-        Address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(frame.WritableSpan));
-        NextSlot = group.Sealed;
+        Handle = handle;
+        IsNew = isNew;
+        WrittenSlot = NextSlot = group.Sealed;
     }
 
     public BlockGroup Group { get; }
 
-    public VaultFile WriteFile { get; }
+    /// <summary>The group file, open for writing; the allocator owns it.</summary>
+    public SafeFileHandle Handle { get; }
 
-    public Frame Frame { get; }
+    /// <summary>True when the group was made for this lease.</summary>
+    public bool IsNew { get; }
 
-    public nint Address { get; }
-
+    /// <summary>The slot the writer stages next; slots from <see cref="WrittenSlot"/> up to it are staged, summarized, not written.</summary>
     public int NextSlot { get; set; }
 
-    public bool IsFull => NextSlot >= AudioLayout.BlocksPerGroup;
+    /// <summary>Slots below this one are written and sealed.</summary>
+    public int WrittenSlot { get; set; }
 
-    public Span<byte> Block(int slot) => new((void*)(Address + slot * AudioLayout.BlockBytes), AudioLayout.BlockBytes);
+    public bool IsFull => NextSlot >= AudioLayout.BlocksPerGroup;
 }

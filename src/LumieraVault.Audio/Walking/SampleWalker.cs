@@ -89,7 +89,7 @@ public sealed class SampleWalker : IDisposable
         {
             if (Slot(g) >= 0) continue;
             var group = _store.Blocks[g]!;
-            var frame = await _store.Vault.GetFrameAtAsync(group.ReadFile, 0, AudioLayout.GroupBytes);
+            var frame = await _store.Vault.GetFrameAtAsync(await group.ReadFileAsync(), 0, AudioLayout.GroupBytes);
             Keep(g, frame);
         }
     }
@@ -299,10 +299,11 @@ public sealed class SampleWalker : IDisposable
         if (slot < 0)
         {
             var g = _store.Blocks[group] ?? throw new AudioException(AudioError.UnknownBlock, $"Block group {group} is not in the store.");
-            if (!_store.Vault.TryGetFrameAt(g.ReadFile, 0, AudioLayout.GroupBytes, out var frame))
+            if (!g.TryGetReadFile(out var file) || !_store.Vault.TryGetFrameAt(file, 0, AudioLayout.GroupBytes, out var frame))
             {
                 // A miss on the playing thread: the caller did not prepare. Waiting beats playing wrong samples.
-                frame = _store.Vault.GetFrameAtAsync(g.ReadFile, 0, AudioLayout.GroupBytes).AsTask().GetAwaiter().GetResult();
+                file ??= g.ReadFileAsync().GetAwaiter().GetResult();
+                frame = _store.Vault.GetFrameAtAsync(file, 0, AudioLayout.GroupBytes).AsTask().GetAwaiter().GetResult();
             }
             slot = Keep(group, frame);
         }

@@ -65,25 +65,29 @@ public static class WavImport
         int channels = sequences.Length;
         try
         {
-            // One buffer per channel, reused for every block: the store copies on append. 16-bit samples stay int16.
-            var shorts = format == SampleFormat.Int16 ? Buffers<short>(channels, reader.MaxBlockFrames) : null;
-            var floats = shorts is null ? Buffers<float>(channels, reader.MaxBlockFrames) : null;
-            while (reader.ReadBlock() is var frames and > 0)
+            // Each channel is decoded straight into its sequence's staged blocks (no array between; 16-bit samples stay
+            // int16), summarized and written by its own writer: the channels after the first on the thread pool, at
+            // the same time, each with its own staging, lease and group file. The reader's block is only read by them.
+            var others = new Task[channels - 1];
+            while (reader.ReadBlock() > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                for (int c = 0; c < channels; c++)
+                for (int c = 1; c < channels; c++)
                 {
-                    if (shorts is not null)
-                    {
-                        reader.GetChannel(c, shorts[c]);
-                        await sequences[c].AppendAsync(shorts[c].AsMemory(0, frames), cancellationToken);
-                    }
-                    else
-                    {
-                        reader.GetChannel(c, floats![c]);
-                        await sequences[c].AppendAsync(floats[c].AsMemory(0, frames), cancellationToken);
-                    }
+                    var sequence = sequences[c];
+                    int channel = c;
+                    others[c - 1] = Task.Run(() => sequence.AppendChannelAsync(reader, channel, cancellationToken).AsTask(), cancellationToken);
                 }
+                try
+                {
+                    await sequences[0].AppendChannelAsync(reader, 0, cancellationToken);
+                }
+                finally
+                {
+                    // The reader's buffer is theirs until they are done, failed or not.
+                    await Task.WhenAll(others).ContinueWith(static _ => { }, TaskScheduler.Default);
+                }
+                await Task.WhenAll(others);
                 progress?.Report(reader.Position);
             }
             foreach (var s in sequences) await s.FinishAppendAsync();
@@ -94,13 +98,6 @@ public static class WavImport
             throw;
         }
         return new WavImportResult(sequences, wav, reader.FrameCount, clock.Elapsed);
-    }
-
-    private static T[][] Buffers<T>(int channels, int frames)
-    {
-        var buffers = new T[channels][];
-        for (int c = 0; c < channels; c++) buffers[c] = GC.AllocateUninitializedArray<T>(frames);
-        return buffers;
     }
 
     /// <summary>After a failure part-way: removes the sequences, which gives their block groups back to the store.</summary>

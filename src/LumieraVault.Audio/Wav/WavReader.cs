@@ -135,6 +135,27 @@ public sealed class WavReader : IDisposable
         SampleCodec.DecodeRaw16(Format, _buffer, _blockFrames, channel, destination);
     }
 
+    /// <summary>Channel <paramref name="channel"/> of frames <paramref name="firstFrame"/>.. of the current block (as many as <paramref name="destination"/> holds), as float.</summary>
+    internal void DecodeChannel(int channel, int firstFrame, Span<float> destination)
+        => SampleCodec.Decode(Format, _buffer.AsSpan(CheckPiece(channel, firstFrame, destination.Length)), destination.Length, channel, destination);
+
+    /// <summary>Channel <paramref name="channel"/> of frames <paramref name="firstFrame"/>.. of the current block of a 16-bit PCM file, unchanged.</summary>
+    internal void DecodeChannel(int channel, int firstFrame, Span<short> destination)
+    {
+        if (!Format.IsInt16) throw new InvalidOperationException($"Only 16-bit PCM is read as 16-bit samples; this file is {Format}.");
+        SampleCodec.DecodeRaw16(Format, _buffer.AsSpan(CheckPiece(channel, firstFrame, destination.Length)), destination.Length, channel, destination);
+    }
+
+    private int CheckPiece(int channel, int firstFrame, int frames)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(channel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(channel, Format.Channels);
+        if (firstFrame < 0 || frames < 0 || firstFrame > _blockFrames - frames)
+            throw new ArgumentOutOfRangeException(nameof(firstFrame), $"Frames {firstFrame}..{firstFrame + frames} are not all in the block of {_blockFrames} frames.");
+        return firstFrame * Format.BlockAlign;
+    }
+
     /// <summary>
     /// Reads up to <paramref name="count"/> frames into per-channel arrays from <paramref name="offset"/> on; returns
     /// how many were read (fewer only at the end of the data).

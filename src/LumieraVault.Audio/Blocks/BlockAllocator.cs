@@ -1,0 +1,178 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace LumieraVault.Audio.Blocks;
+
+/// <summary>
+/// Gives out block groups to writers, one writer per group at a time, on the writer's own thread: a group is
+/// a new file of 1 MiB (made sparse with one <c>ftruncate</c>; the blocks' writes fill it) or a partly filled
+/// group a writer gave back. Keeps the write descriptors until a save has made their blocks durable
+/// (<see cref="SyncAll"/>). A lock guards the few fields; a writer takes it once per 512 blocks.
+/// </summary>
+internal sealed class BlockAllocator : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly string _folder;
+    private readonly BlockTable _blocks;
+    private readonly Vault _vault;
+    private readonly Dictionary<SampleFormat, Queue<BlockGroup>> _spare = new();
+    private readonly Dictionary<int, SafeFileHandle> _handles = new();
+    private readonly HashSet<int> _lent = new();
+    private bool _closed;
+
+    public BlockAllocator(Vault vault, string folder, BlockTable blocks)
+    {
+        _vault = vault;
+        _folder = folder;
+        _blocks = blocks;
+        foreach (var g in blocks.All)
+        {
+            if (g.Sealed < AudioLayout.BlocksPerGroup) Spare(g.Format).Enqueue(g);
+        }
+    }
+
+    public static string GroupPath(string folder, int number) => Path.Combine(folder, "blocks", $"g{number:D7}.blocks");
+
+    private Queue<BlockGroup> Spare(SampleFormat format)
+    {
+        if (!_spare.TryGetValue(format, out var queue)) _spare[format] = queue = new Queue<BlockGroup>();
+        return queue;
+    }
+
+    /// <summary>A group with free slots of <paramref name="format"/>, lent to the caller until <see cref="Return"/>.</summary>
+    /// <exception cref="AudioException"><see cref="AudioError.IoError"/> when the group file cannot be made or opened; <see cref="AudioError.StoreClosed"/> after <see cref="Dispose"/>.</exception>
+    public GroupLease Lease(SampleFormat format)
+    {
+        lock (_gate)
+        {
+            if (_closed) throw new AudioException(AudioError.StoreClosed, $"The store in '{_folder}' is closed.");
+            var spare = Spare(format);
+            try
+            {
+                if (spare.Count > 0)
+                {
+                    var group = spare.Peek();
+                    if (!_handles.TryGetValue(group.Number, out var handle))
+                        handle = File.OpenHandle(group.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+                    _handles[group.Number] = handle;
+                    spare.Dequeue();
+                    _lent.Add(group.Number);
+                    return new GroupLease(group, handle, isNew: false);
+                }
+                int number = _blocks.Count;
+                string path = GroupPath(_folder, number);
+                var created = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
+                try
+                {
+                    // The whole group at once, as a hole: its readonly twin maps it whole, and the writes fill it.
+                    RandomAccess.SetLength(created, AudioLayout.GroupBytes);
+                }
+                catch
+                {
+                    created.Dispose();
+                    File.Delete(path);
+                    throw;
+                }
+                var made = new BlockGroup(number, format, path, _vault, null, 0);
+                _blocks.Add(made);
+                _handles[number] = created;
+                _lent.Add(number);
+                return new GroupLease(made, created, isNew: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new AudioException(AudioError.IoError, $"Could not make room for {format} blocks in '{_folder}': {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>A writer is done with a lease; a group with free slots goes to the next writer of its format.</summary>
+    public void Return(GroupLease lease)
+    {
+        lock (_gate)
+        {
+            if (!_lent.Remove(lease.Group.Number)) return;
+            if (_closed) return;
+            if (lease.Group.Sealed < AudioLayout.BlocksPerGroup) Spare(lease.Group.Format).Enqueue(lease.Group);
+        }
+    }
+
+    /// <summary>
+    /// Deletes groups whose blocks nothing uses (an abandoned import's), files and all, so that the store is as if
+    /// they had never been made; a group a reader opened (its readonly twin may be mapped) stays. The caller owns
+    /// them: full groups, or the one it still holds the lease of (which ends here).
+    /// </summary>
+    /// <returns>The groups discarded.</returns>
+    public HashSet<int> Discard(IEnumerable<int> numbers)
+    {
+        var discarded = new HashSet<int>();
+        lock (_gate)
+        {
+            if (_closed) return discarded;
+            foreach (int number in numbers)
+            {
+                if (_blocks[number] is not { } group || group.OpenedReadFile is not null) continue;
+                _lent.Remove(number);
+                if (_handles.Remove(number, out var handle)) handle.Dispose();
+                _blocks.Remove(number);
+                discarded.Add(number);
+                try
+                {
+                    File.Delete(group.Path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Left behind: the next open deletes it, as it is in no manifest.
+                }
+            }
+            if (discarded.Count == 0) return discarded;
+            foreach (var (format, queue) in _spare.ToList())
+                _spare[format] = new Queue<BlockGroup>(queue.Where(g => !discarded.Contains(g.Number)));
+        }
+        return discarded;
+    }
+
+    /// <summary>
+    /// Makes every block written so far durable: one <c>fsync</c> per group file written since the last call.
+    /// Descriptors of full groups no writer holds are closed after; the others stay for the next writes.
+    /// </summary>
+    public void SyncAll()
+    {
+        List<(int Number, SafeFileHandle Handle)> open;
+        lock (_gate)
+        {
+            if (_closed) return;
+            open = _handles.Select(kv => (kv.Key, kv.Value)).ToList();
+        }
+        foreach (var (_, handle) in open)
+        {
+            try
+            {
+                RandomAccess.FlushToDisk(handle);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Discarded meanwhile (an abandoned import's group): nothing of it is to be kept.
+            }
+        }
+        lock (_gate)
+        {
+            foreach (var (number, handle) in open)
+            {
+                if (_lent.Contains(number) || _blocks[number] is not { } g || g.Sealed < AudioLayout.BlocksPerGroup) continue;
+                // Full and given back: no write comes again, so the next save need not sync it.
+                if (_handles.Remove(number)) handle.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Closes every write descriptor; leases after this fail with <see cref="AudioError.StoreClosed"/>.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _closed = true;
+            foreach (var handle in _handles.Values) handle.Dispose();
+            _handles.Clear();
+        }
+    }
+}
