@@ -45,6 +45,19 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(nint addr, nuint length, int advice);
 
+    /// <summary>Which pages of a mapping are in memory (one byte per page, bit 0); the benchmarks use it to tell a frame not read in time.</summary>
+    [LibraryImport(Lib, EntryPoint = "mincore", SetLastError = true)]
+    public static partial int Mincore(nint addr, nuint length, byte* vector);
+
+    public const int PrioProcess = 0;
+
+    /// <summary>The nice value of one thread (<paramref name="who"/> a thread id, <see cref="Gettid"/>); lower than 0 needs privileges.</summary>
+    [LibraryImport(Lib, EntryPoint = "setpriority", SetLastError = true)]
+    public static partial int Setpriority(int which, int who, int priority);
+
+    [LibraryImport(Lib, EntryPoint = "gettid")]
+    public static partial int Gettid();
+
     [LibraryImport(Lib, EntryPoint = "msync", SetLastError = true)]
     public static partial int Msync(nint addr, nuint length, int flags);
 
