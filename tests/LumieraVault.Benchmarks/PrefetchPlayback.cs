@@ -213,7 +213,7 @@ public sealed class PrefetchPlayback : IDisposable
         {
             int read = RandomAccess.Read(handle, _buffer, n * FrameSize);
             if (read != FrameSize) throw new IOException($"short read of frame {n}");
-            QuickHarness.Sink ^= Consumer.Touch(_buffer);
+            QuickHarness.Sink ^= TimedTouch(_buffer);
             return true;
         });
     }
@@ -250,7 +250,7 @@ public sealed class PrefetchPlayback : IDisposable
                 var request = vault.GetFrameAsync(file, n, FrameHints.Playback(deadline, forward, speed));
                 bool hit = request.IsCompletedSuccessfully;
                 using var frame = hit ? request.Result : request.AsTask().GetAwaiter().GetResult();
-                QuickHarness.Sink ^= Consumer.Touch(frame.Span);
+                QuickHarness.Sink ^= TimedTouch(frame.Span);
                 return hit;
             });
         }
@@ -278,6 +278,10 @@ public sealed class PrefetchPlayback : IDisposable
         var dueAt = PrefetchTrace.Enabled ? new Dictionary<long, long>() : null;
         var notReadyFrames = new List<long>();
         int late = 0, notReady = 0, lateReady = 0;
+        long faults = 0;
+        double probe = 0;
+        _touches.Clear();
+        _touches.Capacity = Math.Max(_touches.Capacity, order.Length);
         var paused = GC.GetTotalPauseDuration();
         int collections = GC.CollectionCount(0);
         long start = Stopwatch.GetTimestamp() + interval;
@@ -285,14 +289,18 @@ public sealed class PrefetchPlayback : IDisposable
         {
             long due = start + i * interval;
             WaitUntil(due);
+            long woke = Stopwatch.GetTimestamp();
             bool resident = Resident(order[i]);
+            long faultsBefore = MinorFaults();
             long asked = Stopwatch.GetTimestamp();
+            probe = Math.Max(probe, Stopwatch.GetElapsedTime(woke, asked).TotalMicroseconds);
             if (dueAt is not null) dueAt[order[i] * FrameSize] = due;
             var deadline = DateTimeOffset.UtcNow + Stopwatch.GetElapsedTime(asked, due + interval);
             bool served = show(order[i], deadline);
             long done = Stopwatch.GetTimestamp();
+            faults += MinorFaults() - faultsBefore;
             ready[i] = Stopwatch.GetElapsedTime(asked, done).TotalMicroseconds;
-            wake[i] = Stopwatch.GetElapsedTime(due, asked).TotalMicroseconds;
+            wake[i] = Stopwatch.GetElapsedTime(due, woke).TotalMicroseconds;
             bool wasReady = resident && served;
             if (!wasReady)
             {
@@ -307,8 +315,27 @@ public sealed class PrefetchPlayback : IDisposable
             }
         }
         if (dueAt is not null && way == PlaybackWay.Prefetch) ReportTrace(dueAt, notReadyFrames);
-        string gc = string.Create(CultureInfo.InvariantCulture, $"{GC.CollectionCount(0) - collections} GCs, paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:0.0} ms");
+        string gc = string.Create(CultureInfo.InvariantCulture,
+            $"{GC.CollectionCount(0) - collections} GCs, paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:0.0} ms; page faults per frame {faults / (double)order.Length:0.0}; mincore max {probe / 1000:0.000} ms; touch alone p50 {QuickHarness.Percentile(_touches.ToArray(), 50) / 1000:0.000} ms");
         return new PlaybackRunResult(way, pattern, fps, order.Length, late, notReady, lateReady, ready, wake, preroll + "; " + gc);
+    }
+
+    private readonly List<double> _touches = new();
+
+    /// <summary>Touches every byte, and notes how long that alone took (the rest of a frame's time is getting it).</summary>
+    private ulong TimedTouch(ReadOnlySpan<byte> bytes)
+    {
+        long t = Stopwatch.GetTimestamp();
+        ulong x = Consumer.Touch(bytes);
+        _touches.Add(Stopwatch.GetElapsedTime(t).TotalMicroseconds);
+        return x;
+    }
+
+    /// <summary>The player thread's minor page faults so far.</summary>
+    private static unsafe long MinorFaults()
+    {
+        byte* usage = stackalloc byte[144];
+        return Libc.Getrusage(Libc.RusageThread, usage) == 0 ? *(long*)(usage + 64) : 0;
     }
 
     /// <summary>With LUMIERA_PREFETCH_TRACE=1: when the reader finished the frames that were not ready, against when they were due.</summary>

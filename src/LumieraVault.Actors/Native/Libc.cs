@@ -55,6 +55,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "setpriority", SetLastError = true)]
     public static partial int Setpriority(int which, int who, int priority);
 
+    public const int RusageThread = 1;
+
+    /// <summary>struct rusage (144 bytes on 64-bit Linux); ru_minflt is the long at byte 64, ru_majflt at 72.</summary>
+    [LibraryImport(Lib, EntryPoint = "getrusage", SetLastError = true)]
+    public static partial int Getrusage(int who, byte* usage);
+
     [LibraryImport(Lib, EntryPoint = "gettid")]
     public static partial int Gettid();
 
