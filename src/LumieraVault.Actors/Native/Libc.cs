@@ -49,6 +49,13 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "mincore", SetLastError = true)]
     public static partial int Mincore(nint addr, nuint length, byte* vector);
 
+    /// <summary>cachestat(2) (Linux 6.5): how many pages of a file range are in the page cache, read from the file's own
+    /// page-cache index (no mmap lock, unlike mincore). Syscall 451 on x86_64 and arm64.</summary>
+    public const long SysCachestat = 451;
+
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    public static partial long Syscall4(long number, long a, long b, long c, long d);
+
     public const int PrioProcess = 0;
 
     /// <summary>The nice value of one thread (<paramref name="who"/> a thread id, <see cref="Gettid"/>); lower than 0 needs privileges.</summary>
