@@ -114,6 +114,21 @@ public sealed class PrefetchPlayback : IDisposable
     /// <summary>How the benchmark tells whether a frame's bytes were in memory when due.</summary>
     public string Probe => _cachestat ? "cachestat" : "mincore";
 
+    /// <summary>
+    /// LUMIERA_PLAYER_RT=1: the player thread runs SCHED_FIFO (priority 10) instead, as a player's presentation thread may:
+    /// it then wakes on time whatever else the machine runs (a real-time thread is outside the autogroups), for every way.
+    /// </summary>
+    public static readonly bool RealTime = Environment.GetEnvironmentVariable("LUMIERA_PLAYER_RT") == "1";
+
+    /// <summary>Whether SCHED_FIFO was granted when asked for.</summary>
+    public static bool RealTimeGranted { get; private set; }
+
+    private static unsafe bool SetFifo()
+    {
+        int priority = 10;
+        return Libc.SchedSetscheduler(Libc.Gettid(), Libc.SchedFifo, &priority) == 0;
+    }
+
     /// <summary>Whether the player thread runs at nice -10 (needs privileges; every way gets the same).</summary>
     public static bool Raised { get; private set; }
 
@@ -209,6 +224,7 @@ public sealed class PrefetchPlayback : IDisposable
             try
             {
                 Raised = Libc.Setpriority(Libc.PrioProcess, Libc.Gettid(), -10) == 0;
+                if (RealTime) RealTimeGranted = SetFifo();
                 result = way == PlaybackWay.PlainRead ? PlayPlain(pattern, fps, order) : PlayVault(way, pattern, fps, order);
             }
             catch (Exception e)

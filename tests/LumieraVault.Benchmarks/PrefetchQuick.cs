@@ -23,7 +23,7 @@ internal static class PrefetchQuick
         // A second of play each way first, not counted: tiered compilation, the prefetcher's and the read-ahead thread's
         // first run, as any benchmark warms up. Without it the first measured run (forward, prefetch) paid for them.
         foreach (var way in ways) bench.Play(way, PlayPattern.Forward, 60, Math.Min(60, frames));
-        Console.Error.WriteLine($"  player thread at nice -10: {(PrefetchPlayback.Raised ? "yes" : "no (not permitted; every way at the default)")}; session (autogroup) at nice -10: {(bench.SessionRaisedFrom is { } was ? "yes, from " + was : "no")}");
+        Console.Error.WriteLine($"  player thread at nice -10: {(PrefetchPlayback.Raised ? "yes" : "no (not permitted; every way at the default)")}; session (autogroup) at nice -10: {(bench.SessionRaisedFrom is { } was ? "yes, from " + was : "no")}; SCHED_FIFO: {(PrefetchPlayback.RealTime ? PrefetchPlayback.RealTimeGranted ? "yes" : "asked, refused" : "no (LUMIERA_PLAYER_RT=1 asks for it)")}; residency by {bench.Probe}");
         foreach (var pattern in Enum.GetValues<PlayPattern>())
         {
             foreach (var way in ways)

@@ -56,6 +56,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
     public static partial long Syscall4(long number, long a, long b, long c, long d);
 
+    public const int SchedFifo = 1;
+
+    /// <summary>Sets a thread's scheduling policy; <paramref name="param"/> points at an int priority (1..99 for SCHED_FIFO).</summary>
+    [LibraryImport(Lib, EntryPoint = "sched_setscheduler", SetLastError = true)]
+    public static partial int SchedSetscheduler(int pid, int policy, int* param);
+
     public const int PrioProcess = 0;
 
     /// <summary>The nice value of one thread (<paramref name="who"/> a thread id, <see cref="Gettid"/>); lower than 0 needs privileges.</summary>
