@@ -551,21 +551,40 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
     /// </summary>
     private void OnAdvise(Advise m)
     {
-        if (_closing || _file.ChangedReason is not null) return;
+        if (_closing || _file.ChangedReason is not null)
+        {
+            Unmark(m);
+            return;
+        }
         if (_file.Strategy == ReadStrategy.Buffered || !m.WillNeed && m.DropPageCache)
         {
             if (m.WillNeed || m.DropPageCache)
                 Enqueue(h => Advice.Fadvise(h, m.Frames, m.WillNeed ? Libc.PosixFadvWillNeed : Libc.PosixFadvDontNeed), _ => { });
-            if (_file.Strategy == ReadStrategy.Buffered) return;
+            if (_file.Strategy == ReadStrategy.Buffered)
+            {
+                // Only the page cache to warm, and no telling when it is: a buffered frame counts as not read ahead.
+                Unmark(m);
+                return;
+            }
         }
-        List<(Window, FrameSpan)>? mapped = null;
-        foreach (var span in m.Frames)
+        List<(Window, FrameSpan, ReadAheadMark?)>? mapped = null;
+        for (int i = 0; i < m.Frames.Count; i++)
         {
-            if (span.Offset < 0 || span.Length <= 0 || span.Offset > _file.Size - span.Length) continue;
-            if (_file.TryPinWindow(span.Offset, span.Length, out var window)) (mapped ??= new()).Add((window!, span));
-            else if (m.WillNeed) OnRequest(Advice.AheadRequest(_file, span, Context.System.Scheduler.Now, m.Stale));
+            var span = m.Frames[i];
+            var mark = m.Marks is { } marks && i < marks.Count ? marks[i] : null;
+            if (span.Offset < 0 || span.Length <= 0 || span.Offset > _file.Size - span.Length) mark?.Done(false);
+            else if (_file.TryPinWindow(span.Offset, span.Length, out var window)) (mapped ??= new()).Add((window!, span, mark));
+            else if (m.WillNeed) OnRequest(Advice.AheadRequest(_file, span, Context.System.Scheduler.Now, m.Stale, mark));
+            else mark?.Done(false);
         }
         if (mapped is not null) Advice.Start(mapped, m.WillNeed, m.Stale);
+    }
+
+    /// <summary>The marks of advised frames, done without a read.</summary>
+    private static void Unmark(Advise m)
+    {
+        if (m.Marks is not { } marks) return;
+        foreach (var mark in marks) mark.Done(false);
     }
 
     private void StartChecking()

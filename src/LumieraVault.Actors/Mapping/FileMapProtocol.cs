@@ -1,5 +1,6 @@
 using LumieraVault.Files;
 using LumieraVault.Frames;
+using LumieraVault.Prefetching;
 
 namespace LumieraVault.Mapping;
 
@@ -15,9 +16,11 @@ internal static class FileMapProtocol
     /// The prefetcher's advice on frames of the file: they will be needed soon (<paramref name="WillNeed"/>: map their windows within
     /// the budget and <c>madvise(MADV_WILLNEED)</c> their pages), or they are done with (<c>madvise(MADV_DONTNEED)</c>, and
     /// <c>posix_fadvise(POSIX_FADV_DONTNEED)</c> too when <paramref name="DropPageCache"/>). Frames in play order, nearest first;
-    /// reading ahead stops for frames whose look-ahead was superseded (<paramref name="Stale"/> cancelled).
+    /// reading ahead stops for frames whose look-ahead was superseded (<paramref name="Stale"/> cancelled). <paramref name="Marks"/>,
+    /// when given, has one mark per frame: when it is shown (the reader reads the nearest first) and, once read, whether it is in.
     /// </summary>
-    public sealed record Advise(IReadOnlyList<FrameSpan> Frames, bool WillNeed, bool DropPageCache = false, CancellationToken Stale = default) : ILocalMessage;
+    public sealed record Advise(IReadOnlyList<FrameSpan> Frames, bool WillNeed, bool DropPageCache = false, CancellationToken Stale = default,
+        IReadOnlyList<ReadAheadMark>? Marks = null) : ILocalMessage;
 
     /// <summary>Make every write to the file durable (msync and fsync).</summary>
     public sealed record Flush(TaskCompletionSource<bool> Reply) : ILocalMessage;

@@ -45,6 +45,38 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(nint addr, nuint length, int advice);
 
+    /// <summary>Which pages of a mapping are in memory (one byte per page, bit 0); the benchmarks use it to tell a frame not read in time.</summary>
+    [LibraryImport(Lib, EntryPoint = "mincore", SetLastError = true)]
+    public static partial int Mincore(nint addr, nuint length, byte* vector);
+
+    /// <summary>cachestat(2) (Linux 6.5): how many pages of a file range are in the page cache, read from the file's own
+    /// page-cache index (no mmap lock, unlike mincore). Syscall 451 on x86_64 and arm64.</summary>
+    public const long SysCachestat = 451;
+
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    public static partial long Syscall4(long number, long a, long b, long c, long d);
+
+    public const int SchedFifo = 1;
+
+    /// <summary>Sets a thread's scheduling policy; <paramref name="param"/> points at an int priority (1..99 for SCHED_FIFO).</summary>
+    [LibraryImport(Lib, EntryPoint = "sched_setscheduler", SetLastError = true)]
+    public static partial int SchedSetscheduler(int pid, int policy, int* param);
+
+    public const int PrioProcess = 0;
+
+    /// <summary>The nice value of one thread (<paramref name="who"/> a thread id, <see cref="Gettid"/>); lower than 0 needs privileges.</summary>
+    [LibraryImport(Lib, EntryPoint = "setpriority", SetLastError = true)]
+    public static partial int Setpriority(int which, int who, int priority);
+
+    public const int RusageThread = 1;
+
+    /// <summary>struct rusage (144 bytes on 64-bit Linux); ru_minflt is the long at byte 64, ru_majflt at 72.</summary>
+    [LibraryImport(Lib, EntryPoint = "getrusage", SetLastError = true)]
+    public static partial int Getrusage(int who, byte* usage);
+
+    [LibraryImport(Lib, EntryPoint = "gettid")]
+    public static partial int Gettid();
+
     [LibraryImport(Lib, EntryPoint = "msync", SetLastError = true)]
     public static partial int Msync(nint addr, nuint length, int flags);
 

@@ -113,6 +113,24 @@ public sealed class Playback : IDisposable
     /// </summary>
     public void Report(long frame, FrameHints hints = default) => Tap.Write(-1, TapKind.Report, frame, in hints, 0, 0);
 
+    /// <summary>
+    /// Prerolls, as a player does before it starts its clock: moves the play head to timeline frame <paramref name="frame"/>
+    /// with the hints of the play to come (direction, speed, and the deadline at which that frame is shown), prefetches it
+    /// and the look-ahead behind it, and completes once all of their pages are read: true then, false if
+    /// <paramref name="limit"/> passed first (or the prefetcher is off, or the hints do not say the timeline plays).
+    /// Frames of rendered layers are queued for rendering as usual, but not waited for.
+    /// </summary>
+    public Task<bool> PrerollAsync(long frame, FrameHints hints, TimeSpan limit)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+            return Task.FromException<bool>(new VaultException(VaultError.InvalidArgument, "The playback to preroll was disposed."));
+        if (limit < TimeSpan.Zero || limit > TimeSpan.FromMinutes(10))
+            return Task.FromException<bool>(new VaultException(VaultError.InvalidArgument, $"A preroll's limit must be from 0 to 10 minutes (was {limit})."));
+        var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _prefetcher.Tell(new PrefetchProtocol.Preroll(Id, frame, hints, limit, reply));
+        return reply.Task.WaitAsync(limit + TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Stops watching the timeline.</summary>
     public void Dispose()
     {
@@ -144,6 +162,9 @@ internal static class PrefetchProtocol
     {
         public static readonly Tick Instance = new();
     }
+
+    /// <summary>Move the play head to a player's first frame, prefetch its look-ahead, answer once it is read (or at the limit).</summary>
+    public sealed record Preroll(long Id, long Frame, FrameHints Hints, TimeSpan Limit, TaskCompletionSource<bool> Reply) : ILocalMessage;
 
     /// <summary>A statistics snapshot.</summary>
     public sealed record GetStatistics(TaskCompletionSource<PrefetchStatistics> Reply) : ILocalMessage;

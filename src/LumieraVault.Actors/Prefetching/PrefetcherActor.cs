@@ -37,6 +37,7 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
         Receive<Watch>(OnWatch);
         Receive<Unwatch>(m => OnUnwatch(m.Id));
         Receive<Tick>(_ => OnTick());
+        Receive<Preroll>(OnPreroll);
         Receive<GetStatistics>(m => m.Reply.TrySetResult(Snapshot()));
     }
 
@@ -97,6 +98,7 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
     {
         if (!_tracks.Remove(id, out var track)) return;
         track.Current.Cancel();
+        foreach (var w in track.Prerolls ?? []) w.Reply.TrySetResult(false);
         Read(track, Now);
         Release(track, track.Ahead.Keys.ToList());
         if (track.HasRenderLayers) SupersedeRenders(track);
@@ -123,8 +125,57 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
         {
             Read(track, now);
             Step(track, now, tight);
+            CheckPrerolls(track, now);
         }
         Publish();
+    }
+
+    /// <summary>
+    /// A player about to start: moves the play head to the first frame with the play's hints, prefetches it and the look-ahead
+    /// behind it, and answers once all of their pages are in (true) or at the limit (false).
+    /// </summary>
+    private void OnPreroll(Preroll m)
+    {
+        if (!_tracks.TryGetValue(m.Id, out var track))
+        {
+            m.Reply.TrySetException(new VaultException(VaultError.InvalidArgument, "The playback to preroll is not watched (it was disposed)."));
+            return;
+        }
+        var now = Now;
+        Read(track, now);
+        var e = new TapEntry
+        {
+            Kind = TapKind.Report,
+            Where = m.Frame,
+            Deadline = m.Hints.Deadline is { } d ? d.UtcTicks : 0,
+            Speed = m.Hints.Speed,
+            Action = m.Hints.Action,
+            Layer = -1,
+        };
+        Observe(track, e, now);
+        if (!_settings.Enabled || track.State != HeadState.Playing || m.Frame < 0 || m.Frame >= track.Length)
+        {
+            m.Reply.TrySetResult(false);
+            return;
+        }
+        Step(track, now, false);
+        Prefetch(track, [(m.Frame, track.ShownAt)]);
+        var frames = Desired(track).Select(d => d.Frame).Prepend(m.Frame).Select(f => track.Ahead.GetValueOrDefault(f)).OfType<Ahead>().ToArray();
+        (track.Prerolls ??= new()).Add(new PrerollWait(frames, now + m.Limit, m.Reply));
+        CheckPrerolls(track, now);
+    }
+
+    private static void CheckPrerolls(Track track, DateTimeOffset now)
+    {
+        if (track.Prerolls is not { Count: > 0 } waits) return;
+        for (int i = waits.Count - 1; i >= 0; i--)
+        {
+            var w = waits[i];
+            bool finished = w.Frames.All(a => a.IsFinished);
+            if (!finished && now < w.Until) continue;
+            w.Reply.TrySetResult(w.Frames.All(a => a.IsReady));
+            waits.RemoveAt(i);
+        }
     }
 
     private void Read(Track track, DateTimeOffset now)
@@ -256,10 +307,14 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
             track.Current = new CancellationTokenSource();
             _m.Add(ref _m.Supersedes);
             var keep = track.State == HeadState.Playing ? Desired(track).Select(d => d.Frame).ToHashSet() : [];
-            foreach (long f in track.Ahead.Keys)
+            List<long>? again = null;
+            foreach (var (f, ahead) in track.Ahead)
             {
                 if (!keep.Contains(f)) (release ??= new()).Add(f);
+                else if (!ahead.IsReady) (again ??= new()).Add(f);
             }
+            // Kept, but its read was queued under the look-ahead just cancelled (and so skipped): advised again below.
+            foreach (long f in again ?? []) track.Ahead.Remove(f);
             if (track.HasRenderLayers) SupersedeRenders(track);
         }
         else if (track.State != HeadState.Waiting)
@@ -335,16 +390,20 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
     private void Prefetch(Track track, List<(long Frame, DateTimeOffset ShownAt)> desired)
     {
         var spans = new List<FrameSpan>?[track.Layers.Length];
+        var marks = new List<ReadAheadMark>?[track.Layers.Length];
         foreach (var (frame, shownAt) in desired)
         {
             if (!track.Ahead.TryGetValue(frame, out var ahead))
             {
-                ahead = new Ahead();
+                ahead = new Ahead { DueTicks = shownAt.UtcTicks };
                 track.Ahead[frame] = ahead;
                 _m.Add(ref _m.Prefetched);
                 for (int i = 0; i < track.Layers.Length; i++)
                 {
-                    if (track.Layers[i].Source.TryLocate(frame, out long offset, out int length)) (spans[i] ??= new()).Add(new FrameSpan(offset, length));
+                    if (track.Layers[i].Source.File is null || !track.Layers[i].Source.TryLocate(frame, out long offset, out int length)) continue;
+                    ahead.Expect();
+                    (spans[i] ??= new()).Add(new FrameSpan(offset, length));
+                    (marks[i] ??= new()).Add(ahead);
                 }
             }
             if (ahead.Rendered || !track.HasRenderLayers) continue;
@@ -359,8 +418,13 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
         }
         for (int i = 0; i < spans.Length; i++)
         {
-            if (spans[i] is { } list && !track.Layers[i].Source.File!.IsClosed)
-                track.Layers[i].FileActor!.Tell(new FileMapProtocol.Advise(list, WillNeed: true, Stale: track.Current.Token));
+            if (spans[i] is not { } list) continue;
+            if (track.Layers[i].Source.File!.IsClosed)
+            {
+                foreach (var mark in marks[i]!) mark.Done(false);
+                continue;
+            }
+            track.Layers[i].FileActor!.Tell(new FileMapProtocol.Advise(list, WillNeed: true, Stale: track.Current.Token, Marks: marks[i]));
         }
     }
 

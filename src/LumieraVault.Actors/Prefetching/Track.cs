@@ -28,8 +28,8 @@ internal sealed class Layer(PlaybackSource source, IActorRef? fileActor, RenderN
     public RenderNode? Node { get; } = node;
 }
 
-/// <summary>A frame the look-ahead covered, until it is released.</summary>
-internal sealed class Ahead
+/// <summary>A frame the look-ahead covered, until it is released; as a mark, whether reading ahead has its pages in.</summary>
+internal sealed class Ahead : ReadAheadMark
 {
     /// <summary>Asked for since it was prefetched.</summary>
     public bool Used;
@@ -78,6 +78,12 @@ internal sealed class Track(Playback playback, Layer[] layers, TimeSpan lookAhea
 
     public long LostSeen;
 
+    /// <summary>Prerolls waiting for their frames to be read.</summary>
+    public List<PrerollWait>? Prerolls;
+
     /// <summary>Cancelled when the look-ahead is superseded: reading ahead skips the frames advised before.</summary>
     public CancellationTokenSource Current = new();
 }
+
+/// <summary>A preroll waiting for the frames of its first look-ahead to be read, at most until <see cref="Until"/>.</summary>
+internal sealed record PrerollWait(Ahead[] Frames, DateTimeOffset Until, TaskCompletionSource<bool> Reply);
