@@ -35,6 +35,9 @@ public static class ClusterConfig
                 hostname = {{Quote(settings.Hostname)}}
                 public-hostname = {{Quote(publicHost)}}
                 port = {{settings.Port}}
+                maximum-frame-size = {{settings.MaximumFrameSize}}b
+                send-buffer-size = {{Math.Max(256_000, settings.MaximumFrameSize)}}b
+                receive-buffer-size = {{Math.Max(256_000, settings.MaximumFrameSize)}}b
               }
               cluster {
                 seed-nodes = {{List(settings.SeedNodes)}}
