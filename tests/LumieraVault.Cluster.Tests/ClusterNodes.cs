@@ -16,7 +16,8 @@ internal static class ClusterNodes
     /// <summary>
     /// The configuration of a test node: cluster mode on 127.0.0.1, a port chosen by the system, every message
     /// serialized even between actors of one node (so any message that cannot cross the wire fails the spec),
-    /// and quick failure detection so that a stopped node is noticed within the specs' durations.
+    /// and quick failure detection so that a stopped node is noticed within the specs' durations. Akka's local
+    /// <c>ReachabilityChanged</c> event, which the JSON serializer cannot rebuild, goes through <see cref="LocalEventSerializer"/>.
     /// </summary>
     public static Config NodeConfig(string extra = "", params string[] roles)
     {
@@ -34,6 +35,8 @@ internal static class ClusterNodes
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             akka.remote.dot-netty.tcp.batching.enabled = off
             lumiera.vault.files.watch-changes = off
+            akka.actor.serializers.lumiera-test-local-events = "LumieraVault.Cluster.Tests.LocalEventSerializer, LumieraVault.Cluster.Tests"
+            akka.actor.serialization-bindings."Akka.Cluster.ClusterEvent+ReachabilityChanged, Akka.Cluster" = lumiera-test-local-events
             """);
         return ClusterConfig.Complete(specific, options);
     }

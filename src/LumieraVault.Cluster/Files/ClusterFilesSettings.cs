@@ -34,7 +34,7 @@ public sealed record ClusterFilesSettings
         {
             MediaRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(media.Length == 0 ? Environment.CurrentDirectory : media)),
             AttemptTimeout = c.GetTimeSpan("attempt-timeout", TimeSpan.FromSeconds(1)),
-            MaxAttempts = c.GetInt("max-attempts", 10),
+            MaxAttempts = c.GetInt("max-attempts", 30),
             Shards = c.GetInt("shards", 64),
             MaximumFrameSize = root.GetByteSize("lumiera.cluster.maximum-frame-size") ?? 16L << 20,
         }.Validated();

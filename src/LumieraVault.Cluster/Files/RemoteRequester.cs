@@ -64,7 +64,8 @@ internal sealed class RemoteRequester : ReceiveActor, IWithTimers
     {
         var now = Context.System.Scheduler.Now;
         p.Attempts++;
-        p.AttemptEnds = now + _settings.AttemptTimeout;
+        // Backs off to four attempt timeouts: a gone node's files move only once the cluster has removed it.
+        p.AttemptEnds = now + _settings.AttemptTimeout * Math.Min(p.Attempts, 4);
         _region.Tell(p.Message(now), Self);
     }
 

@@ -12,6 +12,7 @@ internal static class MediaNodes
             lumiera.cluster.files.media-root = {Hosting.ClusterConfig.Quote(root)}
             lumiera.cluster.files.attempt-timeout = 300ms
             lumiera.cluster.files.shards = 8
+            lumiera.cluster.files.max-attempts = 100
             {extra}
             """, roles);
 
