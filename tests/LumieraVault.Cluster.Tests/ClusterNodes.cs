@@ -20,10 +20,11 @@ internal static class ClusterNodes
     /// <c>ReachabilityChanged</c> event, which the JSON serializer cannot rebuild, goes through <see cref="LocalEventSerializer"/>.
     /// </summary>
     public static Config NodeConfig(string extra = "", params string[] roles)
+        // extra comes last, so that it wins over the defaults above.
     {
         var options = new ClusterNodeOptions { Enabled = true, Hostname = "127.0.0.1", Port = 0 };
         if (roles.Length > 0) options.Roles = roles;
-        var specific = ConfigurationFactory.ParseString(extra + """
+        var specific = ConfigurationFactory.ParseString("""
 
             akka.loglevel = INFO
             akka.actor.serialize-messages = on
@@ -37,7 +38,8 @@ internal static class ClusterNodes
             lumiera.vault.files.watch-changes = off
             akka.actor.serializers.lumiera-test-local-events = "LumieraVault.Cluster.Tests.LocalEventSerializer, LumieraVault.Cluster.Tests"
             akka.actor.serialization-bindings."Akka.Cluster.ClusterEvent+ReachabilityChanged, Akka.Cluster" = lumiera-test-local-events
-            """);
+
+            """ + extra);
         return ClusterConfig.Complete(specific, options);
     }
 
