@@ -17,7 +17,8 @@ internal static class ClusterNodes
     /// The configuration of a test node: cluster mode on 127.0.0.1, a port chosen by the system, every message
     /// serialized even between actors of one node (so any message that cannot cross the wire fails the spec),
     /// and quick failure detection so that a stopped node is noticed within the specs' durations. Akka's local
-    /// <c>ReachabilityChanged</c> event, which the JSON serializer cannot rebuild, goes through <see cref="LocalEventSerializer"/>.
+    /// cluster events, which the JSON serializer rebuilds wrongly or not at all (ReachabilityChanged fails; a member's
+    /// age is lost, so a singleton's oldest node looks younger), go through <see cref="LocalEventSerializer"/>.
     /// </summary>
     public static Config NodeConfig(string extra = "", params string[] roles)
         // extra comes last, so that it wins over the defaults above.
@@ -37,7 +38,8 @@ internal static class ClusterNodes
             akka.remote.dot-netty.tcp.batching.enabled = off
             lumiera.vault.files.watch-changes = off
             akka.actor.serializers.lumiera-test-local-events = "LumieraVault.Cluster.Tests.LocalEventSerializer, LumieraVault.Cluster.Tests"
-            akka.actor.serialization-bindings."Akka.Cluster.ClusterEvent+ReachabilityChanged, Akka.Cluster" = lumiera-test-local-events
+            akka.actor.serialization-bindings."Akka.Cluster.ClusterEvent+IClusterDomainEvent, Akka.Cluster" = lumiera-test-local-events
+            akka.actor.serialization-bindings."Akka.Cluster.ClusterEvent+CurrentClusterState, Akka.Cluster" = lumiera-test-local-events
 
             """ + extra);
         return ClusterConfig.Complete(specific, options);

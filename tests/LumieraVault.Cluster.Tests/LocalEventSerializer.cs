@@ -8,8 +8,9 @@ namespace LumieraVault.Cluster.Tests;
 
 /// <summary>
 /// For Akka's own in-process cluster events that never cross the wire but that <c>serialize-messages = on</c> would otherwise
-/// push through the JSON serializer, which cannot rebuild them (<c>ClusterEvent.ReachabilityChanged</c>: without it the
-/// split-brain resolver of a test node never learns that a node is unreachable). It hands the same object back.
+/// push through the JSON serializer, which rebuilds them wrongly or not at all (<c>ClusterEvent.ReachabilityChanged</c> fails,
+/// so a split-brain resolver never learns that a node is unreachable; a <c>MemberUp</c> loses the member's age, so a
+/// singleton's oldest node looks younger and a hand-over never happens). It hands the same object back.
 /// </summary>
 public sealed class LocalEventSerializer(ExtendedActorSystem system) : Serializer(system)
 {

@@ -8,9 +8,9 @@ using Xunit.Abstractions;
 namespace LumieraVault.Cluster.Tests.Files;
 
 /// <summary>
-/// Three nodes: this one (render only) asks; media nodes B and C see one shared media root. The file's actor lives on B; B
-/// dies (its actor system stops without leaving the cluster) while requests are in flight. Every request is answered before
-/// its deadline: with the frame (sent again to C once the cluster has removed B) or with a named failure.
+/// Three nodes: the first (render only) asks; media nodes B and C see one shared media root, B first, C joining later. Nodes
+/// that die, join and leave while requests are in flight: every request is answered before its deadline, with the frame
+/// (sent again to the node that holds the file now) or with a named failure.
 /// </summary>
 public sealed class NodeLossSpec(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -85,6 +85,58 @@ public sealed class NodeLossSpec(ITestOutputHelper output) : IAsyncLifetime
             {
                 return new Outcome(e.Error, _a.Scheduler.Now - hints.Deadline!.Value, false);
             }
+        }
+    }
+
+    [Fact]
+    public async Task A_node_that_joins_takes_files_over_and_a_node_that_leaves_hands_its_files_on_with_every_request_answered()
+    {
+        const string quickRebalance = "akka.cluster.sharding.rebalance-interval = 300ms";
+        var files = Enumerable.Range(0, 8).Select(i => MediaNodes.Write(_shared, $"take/f{i}.bin", 8 * FrameSize, i)).ToArray();
+        _b = ClusterNodes.Start(MediaNodes.Config(_shared, quickRebalance, "media"), _a);
+        await MediaNodes.MembersUpAsync(_a, 2, TimeSpan.FromSeconds(20));
+        var vault = ClusterVault.Get(_a);
+        var opened = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => vault.OpenAsync($"take/f{i}.bin", FrameLayout.Fixed(FrameSize)))).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(opened, f => Assert.False(f.IsLocal));
+        await ReadAll(0);
+
+        _c = ClusterNodes.Start(MediaNodes.Config(_shared, quickRebalance, "media"), _a);
+        await MediaNodes.MembersUpAsync(_a, 3, TimeSpan.FromSeconds(20));
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (await ShardsOn(_c) == 0)
+        {
+            Assert.True(DateTime.UtcNow < until, "the joining node took no file over");
+            await ReadAll(1);
+        }
+
+        var now = _a.Scheduler.Now;
+        var pending = Enumerable.Range(0, 32).Select(n => Read(n % 8, n / 8, now + TimeSpan.FromSeconds(20))).ToList();
+        Akka.Cluster.Cluster.Get(_b).Leave(Akka.Cluster.Cluster.Get(_b).SelfAddress);
+        pending.AddRange(Enumerable.Range(0, 32).Select(n => Read(n % 8, n / 8 + 4, now + TimeSpan.FromSeconds(20))));
+        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(30));
+        until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (Akka.Cluster.Cluster.Get(_a).State.Members.Count > 2 || !_b.WhenTerminated.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow < until, "the leaving node was not removed");
+            await Task.Delay(50);
+        }
+        await ReadAll(7);
+        var extractor = new FileMessageExtractor(8);
+        Assert.Equal(opened.Select(f => extractor.ShardId(f.Key)).Distinct().Count(), await ShardsOn(_c));
+
+        async Task ReadAll(int n) => await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Read(i, n, _a.Scheduler.Now + TimeSpan.FromSeconds(10)))).WaitAsync(TimeSpan.FromSeconds(20));
+
+        async Task Read(int file, int n, DateTimeOffset deadline)
+        {
+            using var frame = await vault.GetFrameAsync(opened[file], n, new FrameHints(deadline));
+            Assert.True(frame.Span.SequenceEqual(files[file].AsSpan(n * FrameSize, FrameSize)));
+        }
+
+        static async Task<int> ShardsOn(ActorSystem node)
+        {
+            var state = await ClusterVault.Get(node).Region.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(
+                Akka.Cluster.Sharding.GetShardRegionState.Instance, TimeSpan.FromSeconds(5));
+            return state.Shards.Count;
         }
     }
 
