@@ -28,7 +28,9 @@ public sealed class ClusterVault : IExtension
     private readonly ActorSystem _system;
     private readonly AddressSpace _detached;
     private readonly IActorRef _requester;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<RemoteRequester.Pending, byte> _inFlight = new(ReferenceEqualityComparer.Instance);
     private long _nextId;
+    private volatile bool _stopped;
 
     internal ClusterVault(ExtendedActorSystem system)
     {
@@ -51,7 +53,12 @@ public sealed class ClusterVault : IExtension
             Region = system.DeadLetters;
         }
         _requester = system.SystemActorOf(RemoteRequester.Props(Region, Settings, Metrics), "lumiera-cluster-files");
-        system.WhenTerminated.ContinueWith(_ => Metrics.Dispose(), TaskScheduler.Default);
+        system.WhenTerminated.ContinueWith(_ =>
+        {
+            _stopped = true;
+            FailAll();
+            Metrics.Dispose();
+        }, TaskScheduler.Default);
     }
 
     /// <summary>The cluster vault of <paramref name="system"/>, created with the system's configuration on first use.</summary>
@@ -90,8 +97,11 @@ public sealed class ClusterVault : IExtension
                 // Gone between the look and the open: ask the nodes that hold it.
             }
         }
+        if (Region.IsNobody() || ReferenceEquals(Region, _system.DeadLetters))
+            throw new VaultException(VaultError.FileNotFound, $"File not found: '{key}' is not below this node's media root, and this node is not a cluster node.") { Path = key };
+        if (_stopped) throw new VaultException(VaultError.VaultStopped, "The node shut down.") { Path = key };
         var described = NewCompletion<(long Size, long ModifiedTicks)>();
-        _requester.Tell(new RemoteRequester.Pending
+        Send(new RemoteRequester.Pending
         {
             Id = Interlocked.Increment(ref _nextId),
             Key = key,
@@ -143,7 +153,7 @@ public sealed class ClusterVault : IExtension
                         : null;
         if (error is not null) return ValueTask.FromException<Frame>(error);
         var reply = NewCompletion<Frame>();
-        _requester.Tell(new RemoteRequester.Pending
+        Send(new RemoteRequester.Pending
         {
             Id = Interlocked.Increment(ref _nextId),
             Key = file.Key,
@@ -164,6 +174,34 @@ public sealed class ClusterVault : IExtension
         if (file.IsLocal) return Vault.CloseAsync(file.Descriptor);
         file.MarkClosed();
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Hands a request to the requester and remembers it until it is answered: a request that reaches the requester after it
+    /// stopped (the node shutting down) is answered <see cref="VaultError.VaultStopped"/> when the actor system has terminated.
+    /// </summary>
+    private void Send(RemoteRequester.Pending pending)
+    {
+        _inFlight.TryAdd(pending, 0);
+        var done = (Task?)pending.Frame?.Task ?? pending.Described!.Task;
+        done.ContinueWith(static (_, state) =>
+            {
+                var (vault, key) = ((ClusterVault, RemoteRequester.Pending))state!;
+                vault._inFlight.TryRemove(key, out byte _);
+            },
+            (this, pending), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (_stopped)
+        {
+            FailAll();
+            return;
+        }
+        _requester.Tell(pending);
+    }
+
+    private void FailAll()
+    {
+        foreach (var pending in _inFlight.Keys)
+            pending.Fail(new VaultException(VaultError.VaultStopped, "The node shut down before the remote request was answered.") { Path = pending.Key });
     }
 
     private static TaskCompletionSource<T> NewCompletion<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);

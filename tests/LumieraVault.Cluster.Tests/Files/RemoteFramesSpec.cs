@@ -123,6 +123,36 @@ public sealed class RemoteFramesSpec(RemoteFramesSpec.Nodes nodes) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_request_on_a_node_that_shut_down_is_answered_vault_stopped()
+    {
+        MediaNodes.Write(_rootB, "late.bin", 4 * 4096, 1);
+        string rootC = MediaNodes.NewRoot("c");
+        var c = ClusterNodes.Start(MediaNodes.Config(rootC, "", "render"), _a);
+        try
+        {
+            var vault = ClusterVault.Get(c);
+            var file = await vault.OpenAsync("late.bin", FrameLayout.Fixed(4096)).WaitAsync(TimeSpan.FromSeconds(20));
+            await c.Terminate();
+            var error = await Assert.ThrowsAsync<VaultException>(() => vault.GetFrameAsync(file, 1).AsTask().WaitAsync(Wait));
+            Assert.Equal(VaultError.VaultStopped, error.Error);
+        }
+        finally
+        {
+            await c.Terminate();
+            MediaNodes.Delete(rootC);
+        }
+    }
+
+    [Fact]
+    public async Task A_file_a_node_outside_any_cluster_does_not_hold_is_not_found_at_once()
+    {
+        using var alone = ActorSystem.Create("alone", Hosting.ClusterConfig.Complete(Akka.Configuration.ConfigurationFactory.ParseString(
+            $"lumiera.cluster.files.media-root = {Hosting.ClusterConfig.Quote(_rootA)}")));
+        var error = await Assert.ThrowsAsync<VaultException>(() => ClusterVault.Get(alone).OpenAsync("elsewhere.bin").WaitAsync(Wait));
+        Assert.Equal(VaultError.FileNotFound, error.Error);
+    }
+
+    [Fact]
     public async Task A_request_for_a_file_whose_identity_differs_on_the_serving_node_is_answered_file_changed()
     {
         MediaNodes.Write(_rootB, "edited.bin", 4 * 4096, 1);
