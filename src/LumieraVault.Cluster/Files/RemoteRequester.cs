@@ -9,7 +9,8 @@ namespace LumieraVault.Cluster.Files;
 /// <summary>
 /// One per node: sends this node's remote requests to the file actors (through the shard region) and answers each exactly
 /// once. A request without an answer within the attempt timeout, or in flight when a member leaves the cluster, is sent
-/// again (sharding moves a gone node's shards to the survivors once it is removed); a request still unanswered when
+/// again (sharding moves a gone node's shards to the survivors once it is removed), and so is one the serving node
+/// answered "closed" or "stopped" as it shut down; a request still unanswered when
 /// its deadline is one tick away, or after the last attempt, fails with <see cref="VaultError.NodeUnreachable"/> (or is
 /// dropped when droppable). Answers that come after are ignored.
 /// </summary>
@@ -99,6 +100,13 @@ internal sealed class RemoteRequester : ReceiveActor, IWithTimers
 
     private void OnFailed(RequestFailed m)
     {
+        if (m.Error is VaultError.VaultStopped or VaultError.FileClosed && _pending.TryGetValue(m.RequestId, out var stopping))
+        {
+            // The serving node is shutting down (its file actor closed the file, or its vault stopped): ask again at the next
+            // tick, when the file's shard may live elsewhere.
+            stopping.AttemptEnds = Context.System.Scheduler.Now;
+            return;
+        }
         if (!_pending.Remove(m.RequestId, out var p)) return;
         _metrics.Failed();
         p.Fail(new VaultException(m.Error, m.Message) { Path = p.Key });
