@@ -16,13 +16,16 @@ internal static class ClusterNodes
     /// <summary>
     /// The configuration of a test node: cluster mode on 127.0.0.1, a port chosen by the system, every message
     /// serialized even between actors of one node (so any message that cannot cross the wire fails the spec),
-    /// and quick failure detection so that a stopped node is noticed within the specs' durations.
+    /// and quick failure detection so that a stopped node is noticed within the specs' durations. Akka's local
+    /// cluster events, which the JSON serializer rebuilds wrongly or not at all (ReachabilityChanged fails; a member's
+    /// age is lost, so a singleton's oldest node looks younger), go through <see cref="LocalEventSerializer"/>.
     /// </summary>
     public static Config NodeConfig(string extra = "", params string[] roles)
+        // extra comes last, so that it wins over the defaults above.
     {
         var options = new ClusterNodeOptions { Enabled = true, Hostname = "127.0.0.1", Port = 0 };
         if (roles.Length > 0) options.Roles = roles;
-        var specific = ConfigurationFactory.ParseString(extra + """
+        var specific = ConfigurationFactory.ParseString("""
 
             akka.loglevel = INFO
             akka.actor.serialize-messages = on
@@ -34,7 +37,11 @@ internal static class ClusterNodes
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             akka.remote.dot-netty.tcp.batching.enabled = off
             lumiera.vault.files.watch-changes = off
-            """);
+            akka.actor.serializers.lumiera-test-local-events = "LumieraVault.Cluster.Tests.LocalEventSerializer, LumieraVault.Cluster.Tests"
+            akka.actor.serialization-bindings."Akka.Cluster.ClusterEvent+IClusterDomainEvent, Akka.Cluster" = lumiera-test-local-events
+            akka.actor.serialization-bindings."Akka.Cluster.ClusterEvent+CurrentClusterState, Akka.Cluster" = lumiera-test-local-events
+
+            """ + extra);
         return ClusterConfig.Complete(specific, options);
     }
 

@@ -20,7 +20,11 @@ public static class ClusterConfig
         string overrides = options?.ToHocon() ?? "";
         var merged = overrides.Length > 0 ? ConfigurationFactory.ParseString(overrides).WithFallback(config) : config;
         var settings = ClusterNodeSettings.From(merged);
-        var derived = settings.Enabled ? merged.WithFallback(ConfigurationFactory.ParseString(AkkaHocon(settings))) : merged;
+        var derived = settings.Enabled
+            ? merged.WithFallback(ConfigurationFactory.ParseString(AkkaHocon(settings)))
+                .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
+                .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
+            : merged;
         return derived.IsEmpty ? ClusterNodeSettings.Reference : derived.WithFallback(ClusterNodeSettings.Reference);
     }
 
@@ -31,10 +35,15 @@ public static class ClusterConfig
         return $$"""
             akka {
               actor.provider = cluster
+              # Every cluster node starts its sharded files at once: a media node hosts file actors before anyone asks.
+              extensions = ["LumieraVault.Cluster.Files.ClusterVaultExtensionId, LumieraVault.Cluster"]
               remote.dot-netty.tcp {
                 hostname = {{Quote(settings.Hostname)}}
                 public-hostname = {{Quote(publicHost)}}
                 port = {{settings.Port}}
+                maximum-frame-size = {{settings.MaximumFrameSize}}b
+                send-buffer-size = {{Math.Max(256_000, settings.MaximumFrameSize)}}b
+                receive-buffer-size = {{Math.Max(256_000, settings.MaximumFrameSize)}}b
               }
               cluster {
                 seed-nodes = {{List(settings.SeedNodes)}}

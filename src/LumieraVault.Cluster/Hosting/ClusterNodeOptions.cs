@@ -27,6 +27,12 @@ public sealed class ClusterNodeOptions
     /// <summary>The node's roles, <c>media</c> and/or <c>render</c> (<c>lumiera.cluster.roles</c>).</summary>
     public IReadOnlyList<string>? Roles { get; set; }
 
+    /// <summary>The largest message a node sends or accepts, in bytes (<c>lumiera.cluster.maximum-frame-size</c>).</summary>
+    public long? MaximumFrameSize { get; set; }
+
+    /// <summary>The sharded files' settings (<c>lumiera.cluster.files</c>).</summary>
+    public ClusterFilesOptions? Files { get; set; }
+
     /// <summary>Renders the properties that are set as HOCON, to be placed before the rest of the configuration.</summary>
     public string ToHocon()
     {
@@ -41,6 +47,30 @@ public sealed class ClusterNodeOptions
         Add("public-hostname", PublicHostname is null ? null : ClusterConfig.Quote(PublicHostname));
         Add("seed-nodes", SeedNodes is null ? null : ClusterConfig.List(SeedNodes));
         Add("roles", Roles is null ? null : ClusterConfig.List(Roles));
+        Add("maximum-frame-size", MaximumFrameSize is { } size ? size.ToString(CultureInfo.InvariantCulture) + "b" : null);
+        if (Files is { } files)
+        {
+            Add("files.media-root", files.MediaRoot is null ? null : ClusterConfig.Quote(files.MediaRoot));
+            Add("files.attempt-timeout", files.AttemptTimeout is { } t ? ((long)Math.Ceiling(t.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms" : null);
+            Add("files.max-attempts", files.MaxAttempts?.ToString(CultureInfo.InvariantCulture));
+            Add("files.shards", files.Shards?.ToString(CultureInfo.InvariantCulture));
+        }
         return sb.ToString();
     }
+}
+
+/// <summary>The sharded files' settings set from code; null keeps the configuration's value.</summary>
+public sealed class ClusterFilesOptions
+{
+    /// <summary>The folder the shared media store is seen under on this node (<c>lumiera.cluster.files.media-root</c>).</summary>
+    public string? MediaRoot { get; set; }
+
+    /// <summary>How long one attempt of a remote request waits (<c>lumiera.cluster.files.attempt-timeout</c>).</summary>
+    public TimeSpan? AttemptTimeout { get; set; }
+
+    /// <summary>How many times a remote request is sent at most (<c>lumiera.cluster.files.max-attempts</c>).</summary>
+    public int? MaxAttempts { get; set; }
+
+    /// <summary>How many shards the file actors are spread over (<c>lumiera.cluster.files.shards</c>).</summary>
+    public int? Shards { get; set; }
 }

@@ -23,6 +23,9 @@ public sealed record ClusterNodeSettings
     /// <summary>What the node offers: <c>media</c> (it hosts file actors) and <c>render</c> (it runs render workers).</summary>
     public required IReadOnlyList<string> Roles { get; init; }
 
+    /// <summary>The largest message the node sends or accepts (bytes): it bounds the frames that cross nodes.</summary>
+    public long MaximumFrameSize { get; init; } = 16L << 20;
+
     /// <summary>The embedded reference configuration with every default.</summary>
     public static Config Reference { get; } = LoadReference();
 
@@ -38,6 +41,7 @@ public sealed record ClusterNodeSettings
             PublicHostname = c.GetString("public-hostname", ""),
             SeedNodes = [.. c.GetStringList("seed-nodes") ?? []],
             Roles = [.. c.GetStringList("roles") ?? []],
+            MaximumFrameSize = c.GetByteSize("maximum-frame-size") ?? 16L << 20,
         }.Validated();
     }
 
@@ -48,6 +52,8 @@ public sealed record ClusterNodeSettings
             throw new ArgumentOutOfRangeException(nameof(Port), Port, "lumiera.cluster.port must be 0 (chosen by the system) or a TCP port.");
         if (string.IsNullOrWhiteSpace(Hostname))
             throw new ArgumentOutOfRangeException(nameof(Hostname), Hostname, "lumiera.cluster.hostname cannot be empty.");
+        if (MaximumFrameSize is < 32_000 or > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(MaximumFrameSize), MaximumFrameSize, "lumiera.cluster.maximum-frame-size must lie between 32000 bytes and 2 GiB.");
         foreach (string seed in SeedNodes)
         {
             if (!seed.StartsWith("akka.tcp://", StringComparison.Ordinal) || !seed.Contains('@'))
