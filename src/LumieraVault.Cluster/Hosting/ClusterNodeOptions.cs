@@ -27,6 +27,9 @@ public sealed class ClusterNodeOptions
     /// <summary>The node's roles, <c>media</c> and/or <c>render</c> (<c>lumiera.cluster.roles</c>).</summary>
     public IReadOnlyList<string>? Roles { get; set; }
 
+    /// <summary>The render farm's settings (<c>lumiera.cluster.render</c>); null keeps them all.</summary>
+    public Rendering.RenderFarmOptions? Render { get; set; }
+
     /// <summary>Renders the properties that are set as HOCON, to be placed before the rest of the configuration.</summary>
     public string ToHocon()
     {
@@ -41,6 +44,7 @@ public sealed class ClusterNodeOptions
         Add("public-hostname", PublicHostname is null ? null : ClusterConfig.Quote(PublicHostname));
         Add("seed-nodes", SeedNodes is null ? null : ClusterConfig.List(SeedNodes));
         Add("roles", Roles is null ? null : ClusterConfig.List(Roles));
+        Render?.AppendHocon(sb);
         return sb.ToString();
     }
 }
