@@ -24,6 +24,7 @@ internal sealed class RenderFarmActor : ReceiveActor, IWithTimers
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly Dictionary<Address, Peer> _peers = [];
     private readonly HashSet<Address> _members = [];
+    private readonly HashSet<Address> _gone = [];
     private readonly Dictionary<long, FarmJob> _jobs = [];
     private readonly PriorityQueue<FarmJob, (long Deadline, long Id)> _queue = new();
     private readonly List<FarmJob> _stash = [];
@@ -53,7 +54,7 @@ internal sealed class RenderFarmActor : ReceiveActor, IWithTimers
         Receive<GetNodes>(m => m.Reply.TrySetResult([.. _peers.Values.Where(p => p.Available).Select(p => new FarmNode(p.Address, p.Workers, [.. p.Renderers]))]));
         Receive<ClusterEvent.MemberUp>(m => OnMemberUp(m.Member));
         Receive<ClusterEvent.ReachableMember>(m => SetAvailable(m.Member.Address, true));
-        Receive<ClusterEvent.UnreachableMember>(m => Lose(m.Member.Address, "is unreachable", remove: false));
+        Receive<ClusterEvent.UnreachableMember>(m => Lose(m.Member.Address, "is unreachable", remove: false, leaving: false));
         Receive<ClusterEvent.MemberLeft>(m => Lose(m.Member.Address, "is leaving", remove: false));
         Receive<ClusterEvent.MemberExited>(m => Lose(m.Member.Address, "is leaving", remove: false));
         Receive<ClusterEvent.MemberRemoved>(m => Lose(m.Member.Address, "left the cluster", remove: true));
@@ -86,6 +87,7 @@ internal sealed class RenderFarmActor : ReceiveActor, IWithTimers
     {
         if (member.Address == _cluster.SelfAddress) return;
         _members.Add(member.Address);
+        _gone.Remove(member.Address); // a node started again at the same address
         // Every member is greeted, not only render nodes: a node that offers nothing still has to learn what others offer.
         FarmOf(member.Address).Tell(MyHello(reply: false), Self);
     }
@@ -102,7 +104,7 @@ internal sealed class RenderFarmActor : ReceiveActor, IWithTimers
     {
         var address = Sender.Path.Address;
         if (!hello.Reply) Sender.Tell(MyHello(reply: true), Self);
-        if (hello.Workers <= 0 || address == _cluster.SelfAddress) return;
+        if (hello.Workers <= 0 || address == _cluster.SelfAddress || _gone.Contains(address)) return;
         if (!_peers.TryGetValue(address, out var peer))
         {
             peer = new Peer(address, Sender, isLocal: false);
@@ -125,9 +127,10 @@ internal sealed class RenderFarmActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>A node left, is leaving or cannot be reached: no more jobs for it, and its jobs go to other nodes now.</summary>
-    private void Lose(Address address, string why, bool remove)
+    private void Lose(Address address, string why, bool remove, bool leaving = true)
     {
         if (remove) _members.Remove(address);
+        if (leaving) _gone.Add(address);
         if (!_peers.TryGetValue(address, out var peer) || peer.IsLocal) return;
         peer.Available = false;
         if (remove) _peers.Remove(address);
@@ -180,11 +183,17 @@ internal sealed class RenderFarmActor : ReceiveActor, IWithTimers
         Peer? best = null;
         bool bestTried = false;
         double bestLoad = 0;
+        bool untriedBusy = false;
         foreach (var peer in _peers.Values)
         {
             int slots = peer.Workers * _settings.JobsPerWorker;
-            if (!peer.Available || peer.InFlight >= slots || !peer.Renderers.Contains(job.RendererId)) continue;
+            if (!peer.Available || !peer.Renderers.Contains(job.RendererId)) continue;
             bool tried = job.Tried?.Contains(peer.Address) == true;
+            if (peer.InFlight >= slots)
+            {
+                untriedBusy |= !tried;
+                continue;
+            }
             double load = (double)peer.InFlight / slots;
             if (best is null || (bestTried && !tried) || (tried == bestTried && (load < bestLoad || (load == bestLoad && peer.Sent < best.Sent))))
             {
@@ -193,7 +202,8 @@ internal sealed class RenderFarmActor : ReceiveActor, IWithTimers
                 bestLoad = load;
             }
         }
-        return best;
+        // A job that one node failed to answer waits for a slot on another rather than going back to the same node.
+        return bestTried && untriedBusy ? null : best;
     }
 
     private void Send(FarmJob job, Peer peer)
@@ -286,7 +296,11 @@ internal sealed class RenderFarmActor : ReceiveActor, IWithTimers
                 _farm.Fail(job, new VaultException(refused.Error, $"{job} on {node}: {refused.Message}", inner));
                 break;
             default:
-                if (refused.Error == VaultError.InvalidArgument && _peers.TryGetValue(node, out var peer)) peer.Renderers.Remove(job.RendererId);
+                if (_peers.TryGetValue(node, out var peer) && !peer.IsLocal)
+                {
+                    if (refused.Error == VaultError.InvalidArgument) peer.Renderers.Remove(job.RendererId);
+                    if (refused.Error == VaultError.VaultStopped) peer.Available = false; // it is stopping: no more jobs for it
+                }
                 if (job.At?.Address != node || refused.Attempt != job.Attempts) return; // an older attempt; the current one goes on
                 _log.Warning("Render node {0} could not take {1} ({2}: {3}); trying another", node, job, refused.Error, refused.Message);
                 if (job.Attempts >= _settings.MaxAttempts)
