@@ -26,7 +26,8 @@ public sealed record RenderFarmSettings
     /// <summary>Reads the settings from <paramref name="config"/>, falling back to the reference defaults.</summary>
     public static RenderFarmSettings From(Config config)
     {
-        var c = config.WithFallback(ClusterNodeSettings.Reference).GetConfig("lumiera.cluster.render");
+        var reference = ClusterNodeSettings.Reference;
+        var c = (config.IsEmpty || ReferenceEquals(config, reference) ? reference : config.WithFallback(reference)).GetConfig("lumiera.cluster.render");
         return new RenderFarmSettings
         {
             JobsPerWorker = c.GetInt("jobs-per-worker", 2),
