@@ -14,6 +14,7 @@ var parts = new (string Name, Func<IEnumerable<string>> Run)[]
     ("audio-wav", WavImportQuick.Run),
     ("session", SessionQuick.Run),
     ("prefetch", PrefetchQuick.Run),
+    ("cluster-render", ClusterRenderQuick.Run),
 };
 
 if (args.Length > 0 && args[0] == "--quick")
