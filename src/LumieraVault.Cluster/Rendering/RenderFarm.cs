@@ -40,6 +40,9 @@ public sealed class RenderFarm : IExtension
     {
         Settings = RenderFarmSettings.From(system.Settings.Config);
         Service = RenderService.Get(system);
+        if (system.Provider is not Akka.Cluster.ClusterActorRefProvider)
+            throw new VaultException(VaultError.InvalidArgument,
+                "The render farm needs a cluster node: create the actor system with ClusterConfig.Complete and lumiera.cluster.enabled = on.");
         SelfAddress = Akka.Cluster.Cluster.Get(system).SelfAddress;
         Metrics = new RenderFarmMetrics(system.Name, this);
         Actor = system.ActorOf(Props.Create(() => new RenderFarmActor(this)), ActorName);
