@@ -15,6 +15,7 @@ var parts = new (string Name, Func<IEnumerable<string>> Run)[]
     ("session", SessionQuick.Run),
     ("prefetch", PrefetchQuick.Run),
     ("cluster-frames", ClusterFramesQuick.Run),
+    ("cluster-render", ClusterRenderQuick.Run),
 };
 
 if (args.Length > 0 && args[0] == "--quick")

@@ -36,7 +36,7 @@ public sealed record ClusterFilesSettings
             AttemptTimeout = c.GetTimeSpan("attempt-timeout", TimeSpan.FromSeconds(1)),
             MaxAttempts = c.GetInt("max-attempts", 30),
             Shards = c.GetInt("shards", 64),
-            MaximumFrameSize = root.GetByteSize("lumiera.cluster.maximum-frame-size") ?? 16L << 20,
+            MaximumFrameSize = root.GetByteSize("lumiera.cluster.maximum-frame-size") ?? 40L << 20,
         }.Validated();
     }
 

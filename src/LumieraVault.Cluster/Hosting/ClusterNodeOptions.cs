@@ -32,6 +32,8 @@ public sealed class ClusterNodeOptions
 
     /// <summary>The sharded files' settings (<c>lumiera.cluster.files</c>).</summary>
     public ClusterFilesOptions? Files { get; set; }
+    /// <summary>The render farm's settings (<c>lumiera.cluster.render</c>); null keeps them all.</summary>
+    public Rendering.RenderFarmOptions? Render { get; set; }
 
     /// <summary>Renders the properties that are set as HOCON, to be placed before the rest of the configuration.</summary>
     public string ToHocon()
@@ -55,6 +57,7 @@ public sealed class ClusterNodeOptions
             Add("files.max-attempts", files.MaxAttempts?.ToString(CultureInfo.InvariantCulture));
             Add("files.shards", files.Shards?.ToString(CultureInfo.InvariantCulture));
         }
+        Render?.AppendHocon(sb);
         return sb.ToString();
     }
 }

@@ -24,7 +24,7 @@ public sealed record ClusterNodeSettings
     public required IReadOnlyList<string> Roles { get; init; }
 
     /// <summary>The largest message the node sends or accepts (bytes): it bounds the frames that cross nodes.</summary>
-    public long MaximumFrameSize { get; init; } = 16L << 20;
+    public long MaximumFrameSize { get; init; } = 40L << 20;
 
     /// <summary>The embedded reference configuration with every default.</summary>
     public static Config Reference { get; } = LoadReference();
@@ -41,7 +41,7 @@ public sealed record ClusterNodeSettings
             PublicHostname = c.GetString("public-hostname", ""),
             SeedNodes = [.. c.GetStringList("seed-nodes") ?? []],
             Roles = [.. c.GetStringList("roles") ?? []],
-            MaximumFrameSize = c.GetByteSize("maximum-frame-size") ?? 16L << 20,
+            MaximumFrameSize = c.GetByteSize("maximum-frame-size") ?? 40L << 20,
         }.Validated();
     }
 
