@@ -28,8 +28,11 @@ internal static class FileMapProtocol
     /// <summary>The last opener closed the file: flush, retire the windows, stop.</summary>
     public sealed record Close(TaskCompletionSource<bool> Reply) : ILocalMessage;
 
-    /// <summary>Periodic look at the file's size and identity.</summary>
-    public sealed record CheckForChange : ILocalMessage
+    /// <summary>
+    /// Periodic look at the file's size and identity, also sent when inotify reports the file touched. One that reaches a
+    /// file actor already stopped (the file was closed, then deleted) has nothing to check and is not logged as a dead letter.
+    /// </summary>
+    public sealed record CheckForChange : ILocalMessage, Akka.Event.IDeadLetterSuppression
     {
         public static readonly CheckForChange Instance = new();
     }
