@@ -27,12 +27,20 @@ if (args.Length > 0 && args[0] == "--quick")
         Console.Error.WriteLine($"unknown part(s): {string.Join(", ", unknown)}; the parts are {string.Join(", ", parts.Select(p => p.Name))}");
         return 2;
     }
+    // Stdout carries the result lines only: whatever else writes to the console (Akka's standard-out logger, a node's
+    // shutdown warnings) goes to stderr with the details.
+    var results = Console.Out;
+    Console.SetOut(Console.Error);
     var clock = Stopwatch.StartNew();
     foreach (var (name, run) in parts)
     {
         if (wanted.Count > 0 && !wanted.Contains(name)) continue;
         Console.Error.WriteLine($"== {name}");
-        foreach (var line in run()) Console.WriteLine(line);
+        foreach (var line in run())
+        {
+            results.WriteLine(line);
+            results.Flush();
+        }
     }
     Console.Error.WriteLine($"  quick run took {clock.Elapsed.TotalSeconds:F1} s");
     return 0;
