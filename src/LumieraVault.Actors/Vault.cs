@@ -68,6 +68,9 @@ public sealed class Vault : IExtension
     /// <summary>The guardian actor (registered in the ActorRegistry as <see cref="VaultGuardian"/> when hosted).</summary>
     public IActorRef Guardian { get; }
 
+    /// <summary>Where files this machine does not hold are opened: set by LumieraVault.Cluster on a cluster node.</summary>
+    internal IRemoteFiles? RemoteFiles { get; set; }
+
     /// <summary>Bytes of address space mapped now.</summary>
     public long MappedBytes => Metrics.MappedBytes.Value;
 
@@ -75,19 +78,33 @@ public sealed class Vault : IExtension
     /// Opens <paramref name="path"/> through the vault. Reading checks that the file exists and is readable;
     /// writing, that it can be written (<see cref="FileOpenMode.Create"/> makes missing folders). The OS
     /// handle is opened only when data is needed. The same file opened twice (by any hard link) gives the
-    /// same descriptor; close it as often as it was opened.
+    /// same descriptor; close it as often as it was opened. On a cluster node (LumieraVault.Cluster) a media file to be
+    /// read that this machine does not hold, below the media root, is opened on the node that holds it
+    /// (<see cref="VaultFile.IsRemote"/>): its frames come as copies, through the same calls.
     /// </summary>
     public Task<VaultFile> OpenAsync(string path, FileOpenMode mode = FileOpenMode.Read, FrameLayout? layout = null,
         FileUse use = FileUse.Media, ReadStrategy? strategy = null)
+        => Open(path, mode, layout, use, strategy, RemoteFiles);
+
+    /// <summary>Opens a file on this machine only, never on another node (what a node's file actor serves).</summary>
+    internal Task<VaultFile> OpenLocalAsync(string path, FileOpenMode mode = FileOpenMode.Read, FrameLayout? layout = null)
+        => Open(path, mode, layout, FileUse.Media, null, remoteFiles: null);
+
+    private Task<VaultFile> Open(string path, FileOpenMode mode, FrameLayout? layout, FileUse use, ReadStrategy? strategy, IRemoteFiles? remoteFiles)
     {
         if (_stopped) return Task.FromException<VaultFile>(VaultErrors.Stopped());
         FileStatus status;
-        string fullPath;
+        string fullPath = "";
         try
         {
             ArgumentException.ThrowIfNullOrEmpty(path);
             fullPath = Path.GetFullPath(path);
             status = FileAccessCheck.Check(fullPath, mode);
+        }
+        catch (VaultException e) when (e.Error == VaultError.FileNotFound && mode == FileOpenMode.Read && use == FileUse.Media && remoteFiles is not null)
+        {
+            // A cluster node: another node may hold the media file (the vault's own files, caches and blocks, stay local).
+            return remoteFiles.TryOpen(fullPath, layout) ?? Task.FromException<VaultFile>(e);
         }
         catch (Exception e)
         {
@@ -104,6 +121,7 @@ public sealed class Vault : IExtension
     public Task CloseAsync(VaultFile file)
     {
         if (_stopped) return Task.CompletedTask;
+        if (file.Remote is { } remote) return remote.CloseAsync();
         var reply = NewCompletion<bool>();
         Guardian.Tell(new VaultProtocol.CloseFile(file, reply));
         return Track(reply);
@@ -113,6 +131,7 @@ public sealed class Vault : IExtension
     public Task FlushAsync(VaultFile file)
     {
         if (Reject(file, FrameAccess.ReadOnly) is { } error) return Task.FromException(error);
+        if (file.IsRemote) return Task.CompletedTask; // read-only here: nothing written to make durable
         var reply = NewCompletion<bool>();
         file.FileMap.Tell(new FileMapProtocol.Flush(reply));
         return Track(reply);
@@ -219,6 +238,7 @@ public sealed class Vault : IExtension
             Metrics.Failures.Increment();
             return ValueTask.FromException<Frame>(error);
         }
+        if (file.Remote is { } remote) return remote.GetFrameAtAsync(offset, length, hints);
         var now = _system.Scheduler.Now;
         var deadline = hints.Deadline ?? now + Settings.DefaultWait;
         var reply = NewCompletion<Frame>();

@@ -81,6 +81,13 @@ public sealed class VaultFile
 
     internal IActorRef FileMap { get; set; } = ActorRefs.Nobody;
 
+    /// <summary>Set when another node holds the file and serves its frames (a cluster node's vault opened it there).</summary>
+    internal IRemoteFile? Remote { get; set; }
+
+    /// <summary>True when another node of the cluster holds the file: its frames are copies, never zero-copy, and
+    /// <see cref="Vault.TryGetFrame"/> never finds them.</summary>
+    public bool IsRemote => Remote is not null;
+
     /// <summary>The prefetcher's tap when a watched timeline plays this file: requests record into it (hits included).</summary>
     internal volatile Prefetching.FileTap? Tap;
 

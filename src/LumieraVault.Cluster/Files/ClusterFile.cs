@@ -7,15 +7,19 @@ namespace LumieraVault.Cluster.Files;
 /// local vault (zero-copy, <see cref="IsLocal"/>); any other is served by the file's actor on a node that holds it, and its
 /// frames come back as copied bytes. Either way the frames are the vault's own <see cref="Frames.Frame"/>.
 /// </summary>
-public sealed class ClusterFile
+public sealed class ClusterFile : IRemoteFile
 {
+    private readonly ClusterVault _owner;
     private volatile bool _closed;
 
-    internal ClusterFile(string key, VaultFile descriptor, bool isLocal)
+    internal ClusterFile(ClusterVault owner, string key, VaultFile descriptor, bool isLocal)
     {
+        _owner = owner;
         Key = key;
         Descriptor = descriptor;
         IsLocal = isLocal;
+        // The local vault hands the requests for a remote descriptor (its misses, its close) back here.
+        if (!isLocal) descriptor.Remote = this;
     }
 
     /// <summary>The file's path below the media root, '/'-separated: its name on every node.</summary>
@@ -45,6 +49,10 @@ public sealed class ClusterFile
     internal long ModifiedTicks => Descriptor.ModifiedTicks;
 
     internal void MarkClosed() => _closed = true;
+
+    ValueTask<Frames.Frame> IRemoteFile.GetFrameAtAsync(long offset, int length, Frames.FrameHints hints) => _owner.GetFrameAtAsync(this, offset, length, hints);
+
+    Task IRemoteFile.CloseAsync() => _owner.CloseAsync(this);
 
     /// <inheritdoc />
     public override string ToString() => $"{Key} ({(IsLocal ? "local" : "remote")}, {Size} bytes)";

@@ -21,6 +21,11 @@ public sealed record ClusterFilesSettings
     /// <summary>The largest message a node sends or accepts, and so the largest frame that crosses nodes (bytes).</summary>
     public required long MaximumFrameSize { get; init; }
 
+    /// <summary>Whether the node's <see cref="Vault"/> opens a file to be read that this machine does not hold, below the
+    /// media root, on the cluster (<c>open-through-vault</c>), so that code written for the vault reads the shared store
+    /// unchanged. Off: such a file is not found, and only <see cref="ClusterVault"/> reaches other nodes.</summary>
+    public bool OpenThroughVault { get; init; } = true;
+
     /// <summary>The room a frame's message needs beside its bytes.</summary>
     internal const int Overhead = 1024;
 
@@ -36,6 +41,7 @@ public sealed record ClusterFilesSettings
             AttemptTimeout = c.GetTimeSpan("attempt-timeout", TimeSpan.FromSeconds(1)),
             MaxAttempts = c.GetInt("max-attempts", 30),
             Shards = c.GetInt("shards", 64),
+            OpenThroughVault = c.GetBoolean("open-through-vault", true),
             MaximumFrameSize = root.GetByteSize("lumiera.cluster.maximum-frame-size") ?? 40L << 20,
         }.Validated();
     }

@@ -17,7 +17,7 @@ namespace LumieraVault.Cluster.Files;
 /// left or died and had no successor in time is <see cref="VaultError.NodeUnreachable"/>) or a
 /// <see cref="FrameDroppedException"/>, never later than its deadline. Get it with <see cref="Get(ActorSystem)"/>.
 /// </summary>
-public sealed class ClusterVault : IExtension
+public sealed class ClusterVault : IExtension, IRemoteFiles
 {
     /// <summary>The sharding type name of the file actors.</summary>
     public const string TypeName = "lumiera-file";
@@ -47,6 +47,8 @@ public sealed class ClusterVault : IExtension
             Region = Akka.Cluster.Cluster.Get(system).SelfRoles.Contains(MediaRole)
                 ? sharding.Start(TypeName, key => FileEntity.Props(root, key), ClusterShardingSettings.Create(system).WithRole(MediaRole), extractor)
                 : sharding.StartProxy(TypeName, MediaRole, extractor);
+            // The local vault opens files this node does not hold through here (lumiera.cluster.files.open-through-vault).
+            if (Settings.OpenThroughVault) Vault.RemoteFiles = this;
         }
         else
         {
@@ -89,14 +91,37 @@ public sealed class ClusterVault : IExtension
         {
             try
             {
-                var local = await Vault.OpenAsync(full, FileOpenMode.Read, layout).ConfigureAwait(false);
-                return new ClusterFile(key, local, isLocal: true);
+                var local = await Vault.OpenLocalAsync(full, FileOpenMode.Read, layout).ConfigureAwait(false);
+                return new ClusterFile(this, key, local, isLocal: true);
             }
             catch (VaultException e) when (e.Error == VaultError.FileNotFound)
             {
                 // Gone between the look and the open: ask the nodes that hold it.
             }
         }
+        return await OpenRemoteAsync(key, full, layout, hints).ConfigureAwait(false);
+    }
+
+    /// <summary>The local vault's way in (<see cref="IRemoteFiles"/>): a path below the media root, opened on its file actor.</summary>
+    Task<VaultFile>? IRemoteFiles.TryOpen(string fullPath, FrameLayout? layout)
+    {
+        string key;
+        try
+        {
+            key = MediaPath.Resolve(Settings.MediaRoot, fullPath).Key;
+        }
+        catch (VaultException)
+        {
+            return null; // outside the media root: not a file of the shared store
+        }
+        return Open(this, key, fullPath, layout);
+
+        static async Task<VaultFile> Open(ClusterVault vault, string key, string fullPath, FrameLayout? layout)
+            => (await vault.OpenRemoteAsync(key, fullPath, layout, default).ConfigureAwait(false)).Descriptor;
+    }
+
+    private async Task<ClusterFile> OpenRemoteAsync(string key, string full, FrameLayout? layout, FrameHints hints)
+    {
         if (Region.IsNobody() || ReferenceEquals(Region, _system.DeadLetters))
             throw new VaultException(VaultError.FileNotFound, $"File not found: '{key}' is not below this node's media root, and this node is not a cluster node.") { Path = key };
         if (_stopped) throw new VaultException(VaultError.VaultStopped, "The node shut down.") { Path = key };
@@ -116,7 +141,7 @@ public sealed class ClusterVault : IExtension
         var (size, modified) = await described.Task.ConfigureAwait(false);
         var status = new FileStatus(0, 0, size, modified, true);
         var descriptor = new VaultFile(full, FileOpenMode.Read, layout ?? FrameLayout.Bytes(), FileUse.Media, ReadStrategy.Buffered, status, Vault.Settings.WindowSize, _detached);
-        return new ClusterFile(key, descriptor, isLocal: false);
+        return new ClusterFile(this, key, descriptor, isLocal: false);
     }
 
     /// <summary>The fast path only: the frame if the file is local and the frame's window is mapped now. Never sends a message.</summary>

@@ -50,7 +50,7 @@ internal sealed class FileEntity : ReceiveActor, IWithStash
             Self.Tell(new Opened(null, _failure));
             return;
         }
-        _vault.OpenAsync(_fullPath, FileOpenMode.Read).ContinueWith(
+        _vault.OpenLocalAsync(_fullPath, FileOpenMode.Read).ContinueWith(
             static (t, self) => ((IActorRef)self!).Tell(t.IsCompletedSuccessfully
                 ? new Opened(t.Result, null)
                 : new Opened(null, t.Exception?.InnerException as VaultException

@@ -56,6 +56,7 @@ public sealed class ClusterNodeOptions
             Add("files.attempt-timeout", files.AttemptTimeout is { } t ? ((long)Math.Ceiling(t.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms" : null);
             Add("files.max-attempts", files.MaxAttempts?.ToString(CultureInfo.InvariantCulture));
             Add("files.shards", files.Shards?.ToString(CultureInfo.InvariantCulture));
+            Add("files.open-through-vault", files.OpenThroughVault is { } through ? (through ? "on" : "off") : null);
         }
         Render?.AppendHocon(sb);
         return sb.ToString();
@@ -76,4 +77,7 @@ public sealed class ClusterFilesOptions
 
     /// <summary>How many shards the file actors are spread over (<c>lumiera.cluster.files.shards</c>).</summary>
     public int? Shards { get; set; }
+
+    /// <summary>Whether the node's vault opens files it does not hold on the cluster (<c>lumiera.cluster.files.open-through-vault</c>).</summary>
+    public bool? OpenThroughVault { get; set; }
 }

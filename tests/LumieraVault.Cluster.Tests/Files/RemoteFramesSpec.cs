@@ -163,4 +163,47 @@ public sealed class RemoteFramesSpec(RemoteFramesSpec.Nodes nodes) : IClassFixtu
         Assert.Equal(VaultError.FileChanged, answer.Error);
         Assert.Contains("edited.bin", answer.Message);
     }
+
+    [Fact]
+    public async Task The_plain_vault_of_a_cluster_node_reads_a_file_another_node_holds_through_the_same_calls()
+    {
+        var bytes = MediaNodes.Write(_rootB, "clips/through-vault.bin", 8 * 4096, 11);
+        var vault = Vault.Get(_a);
+        // The code of a single machine: a path on this node's mount of the store, Vault.OpenAsync and GetFrameAsync.
+        var file = await vault.OpenAsync(Path.Combine(_rootA, "clips", "through-vault.bin"), FileOpenMode.Read, FrameLayout.Fixed(4096)).WaitAsync(Wait);
+        Assert.True(file.IsRemote);
+        Assert.Equal(bytes.Length, file.Size);
+        Assert.Equal(8, file.FrameCount);
+        Assert.False(vault.TryGetFrame(file, 2, out _));
+
+        using (var frame = await vault.GetFrameAsync(file, 2).AsTask().WaitAsync(Wait))
+        {
+            Assert.False(frame.IsMapped);
+            Assert.Same(file, frame.File);
+            Assert.True(frame.Span.SequenceEqual(bytes.AsSpan(2 * 4096, 4096)));
+        }
+        var past = await Assert.ThrowsAsync<VaultException>(() => vault.GetFrameAsync(file, 8).AsTask().WaitAsync(Wait));
+        Assert.Equal(VaultError.OutOfRange, past.Error);
+        var write = await Assert.ThrowsAsync<VaultException>(() => vault.GetFrameAsync(file, 1, default, FrameAccess.ReadWrite).AsTask().WaitAsync(Wait));
+        Assert.Equal(VaultError.ReadOnlyFile, write.Error);
+        await vault.FlushAsync(file).WaitAsync(Wait);
+
+        await vault.CloseAsync(file).WaitAsync(Wait);
+        var closed = await Assert.ThrowsAsync<VaultException>(() => vault.GetFrameAsync(file, 1).AsTask().WaitAsync(Wait));
+        Assert.Equal(VaultError.FileClosed, closed.Error);
+    }
+
+    [Fact]
+    public async Task The_plain_vault_of_a_cluster_node_still_reports_a_file_no_node_holds_as_not_found()
+    {
+        var vault = Vault.Get(_a);
+        var missing = await Assert.ThrowsAsync<VaultException>(() => vault.OpenAsync(Path.Combine(_rootA, "clips", "nowhere.bin")).WaitAsync(Wait));
+        Assert.Equal(VaultError.FileNotFound, missing.Error);
+        // Outside the media root, and files written or made by the vault itself, never leave this machine.
+        string outside = Path.Combine(Path.GetTempPath(), "lumiera-not-shared-" + Guid.NewGuid().ToString("N") + ".bin");
+        var local = await Assert.ThrowsAsync<VaultException>(() => vault.OpenAsync(outside).WaitAsync(Wait));
+        Assert.Equal(VaultError.FileNotFound, local.Error);
+        var cache = await Assert.ThrowsAsync<VaultException>(() => vault.OpenAsync(Path.Combine(_rootA, "clips", "nowhere.lvc"), FileOpenMode.Read, null, FileUse.RenderCache).WaitAsync(Wait));
+        Assert.Equal(VaultError.FileNotFound, cache.Error);
+    }
 }
