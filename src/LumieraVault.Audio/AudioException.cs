@@ -27,6 +27,8 @@ public enum AudioError
     CorruptManifest,
     /// <summary>Reading or writing the store's files failed; the inner exception says how.</summary>
     IoError,
+    /// <summary>The store's folder is open already, in this process or another: one store at a time owns it.</summary>
+    StoreInUse,
 }
 
 /// <summary>

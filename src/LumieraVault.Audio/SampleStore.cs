@@ -25,8 +25,12 @@ public sealed class SampleStore : IAsyncDisposable
     private volatile bool _terminated;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<bool>, byte> _pendingSaves = new();
 
-    private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks)
+    /// <summary>Held open without sharing while the store is open (an exclusive lock on <c>store.lock</c>).</summary>
+    private readonly FileStream _ownership;
+
+    private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks, FileStream ownership)
     {
+        _ownership = ownership;
         Folder = folder;
         Settings = settings;
         Blocks = blocks;
@@ -44,6 +48,7 @@ public sealed class SampleStore : IAsyncDisposable
         var stopped = new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed: its actor system terminated.");
         foreach (var save in _pendingSaves.Keys) save.TrySetException(stopped);
         Allocator.Dispose();
+        _ownership.Dispose();
     }
 
     private Task<T> Track<T>(System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<T>, byte> pending, TaskCompletionSource<T> reply, object message)
@@ -95,6 +100,41 @@ public sealed class SampleStore : IAsyncDisposable
         {
             throw new AudioException(AudioError.IoError, $"Cannot make the store folder '{full}': {e.Message}", e);
         }
+        var ownership = Own(full);
+        try
+        {
+            return await OpenOwnedAsync(system, full, settings, ownership);
+        }
+        catch
+        {
+            ownership.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes the store's folder: an exclusive lock on its <c>store.lock</c>, so that a second opening of the same store (which
+    /// would take the first one's unsaved block groups for orphans) is refused by name instead.
+    /// </summary>
+    private static FileStream Own(string folder)
+    {
+        string path = Path.Combine(folder, "store.lock");
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
+        {
+            throw new AudioException(AudioError.StoreInUse, $"The store in '{folder}' is open already (in this process or another); close it there first.", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new AudioException(AudioError.IoError, $"Cannot take the store folder '{folder}': {e.Message}", e);
+        }
+    }
+
+    private static async Task<SampleStore> OpenOwnedAsync(ActorSystem system, string full, AudioSettings settings, FileStream ownership)
+    {
         var manifest = await Manifest.ReadAsync(BlockStoreActor.ManifestPath(full));
         var vault = Vault.Get(system);
         var blocks = new BlockTable();
@@ -118,7 +158,7 @@ public sealed class SampleStore : IAsyncDisposable
             }
         }
         DeleteOrphans(full, manifest);
-        var store = new SampleStore(system, full, settings, blocks);
+        var store = new SampleStore(system, full, settings, blocks, ownership);
         manifest?.RestoreSequences(store);
         return store;
     }
@@ -254,7 +294,14 @@ public sealed class SampleStore : IAsyncDisposable
         await SaveCoreAsync();
         _closed = true;
         var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await Track(_pendingSaves, reply, new BlockStoreProtocol.Close(reply));
+        try
+        {
+            await Track(_pendingSaves, reply, new BlockStoreProtocol.Close(reply));
+        }
+        finally
+        {
+            _ownership.Dispose();
+        }
     }
 
     /// <summary>A block group for a writer, on the writer's thread (see <see cref="BlockAllocator.Lease"/>).</summary>

@@ -298,6 +298,41 @@ public sealed class SampleStoreSpec : AudioSpec
     }
 
     [Fact]
+    public async Task A_second_opening_of_an_open_store_is_refused_by_name_and_takes_nothing_from_the_first()
+    {
+        string folder = Temp.Sub("owned");
+        var store = await SampleStore.OpenAsync(Sys, folder);
+        var kept = await FilledAsync(store, "kept", Tone(3000, 2));
+        // Blocks appended and not saved yet: a second opening would take their group files for orphans.
+        var unsaved = await FilledAsync(store, "unsaved", Tone(AudioLayout.BlocksPerGroup * 512 + 700, 3));
+        var groups = Directory.GetFiles(Path.Combine(folder, "blocks"), "g*.blocks").Order().ToArray();
+
+        var again = await Assert.ThrowsAsync<AudioException>(() => SampleStore.OpenAsync(Sys, folder));
+        Assert.Equal(AudioError.StoreInUse, again.Error);
+        var other = Akka.Actor.ActorSystem.Create("audio-owned-other", Config);
+        try
+        {
+            var fromOther = await Assert.ThrowsAsync<AudioException>(() => SampleStore.OpenAsync(other, folder));
+            Assert.Equal(AudioError.StoreInUse, fromOther.Error);
+        }
+        finally
+        {
+            await other.Terminate();
+        }
+
+        Assert.Equal(groups, Directory.GetFiles(Path.Combine(folder, "blocks"), "g*.blocks").Order().ToArray());
+        using (var walker = store.CreateWalker())
+            AssertSamples(Tone(AudioLayout.BlocksPerGroup * 512 + 700, 3), RenderAll(walker, unsaved));
+        await store.DisposeAsync();
+
+        var reopened = await OpenStoreAsync("owned");
+        using var check = reopened.CreateWalker();
+        AssertSamples(Tone(3000, 2), RenderAll(check, reopened.GetSequence("kept")));
+        AssertSamples(Tone(AudioLayout.BlocksPerGroup * 512 + 700, 3), RenderAll(check, reopened.GetSequence("unsaved")));
+        Assert.Equal(kept.Length, reopened.GetSequence("kept").Length);
+    }
+
+    [Fact]
     public async Task A_store_whose_actor_system_terminated_fails_appends_by_name_instead_of_hanging()
     {
         var system = Akka.Actor.ActorSystem.Create("audio-terminated", Config);
