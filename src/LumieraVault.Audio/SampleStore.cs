@@ -25,11 +25,20 @@ public sealed class SampleStore : IAsyncDisposable
     private volatile bool _terminated;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<bool>, byte> _pendingSaves = new();
 
+    /// <summary>flock's answer when another open file description holds the lock (.NET passes the errno as the HResult).</summary>
+    private const int EWouldBlock = 11;
+
     /// <summary>Held open without sharing while the store is open (an exclusive lock on <c>store.lock</c>).</summary>
     private readonly FileStream _ownership;
 
+    /// <summary>The stores open in this process by folder, to release the lock of one whose actor system ended unclosed.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SampleStore> OpenFolders = new();
+
+    private readonly ActorSystem _system;
+
     private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks, FileStream ownership)
     {
+        _system = system;
         _ownership = ownership;
         Folder = folder;
         Settings = settings;
@@ -48,6 +57,13 @@ public sealed class SampleStore : IAsyncDisposable
         var stopped = new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed: its actor system terminated.");
         foreach (var save in _pendingSaves.Keys) save.TrySetException(stopped);
         Allocator.Dispose();
+        Release();
+    }
+
+    /// <summary>Gives the folder up (the lock file closed); safe to call more than once.</summary>
+    private void Release()
+    {
+        OpenFolders.TryRemove(new KeyValuePair<string, SampleStore>(Folder, this));
         _ownership.Dispose();
     }
 
@@ -100,10 +116,15 @@ public sealed class SampleStore : IAsyncDisposable
         {
             throw new AudioException(AudioError.IoError, $"Cannot make the store folder '{full}': {e.Message}", e);
         }
+        // A store of this folder whose actor system ended without closing it: the continuation that releases its lock may
+        // not have run yet.
+        if (OpenFolders.TryGetValue(full, out var previous) && previous._system.WhenTerminated.IsCompleted) previous.Release();
         var ownership = Own(full);
         try
         {
-            return await OpenOwnedAsync(system, full, settings, ownership);
+            var store = await OpenOwnedAsync(system, full, settings, ownership);
+            OpenFolders[full] = store;
+            return store;
         }
         catch
         {
@@ -123,11 +144,11 @@ public sealed class SampleStore : IAsyncDisposable
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException and not PathTooLongException)
+        catch (IOException e) when ((e.HResult & 0xFFFF) == EWouldBlock)
         {
             throw new AudioException(AudioError.StoreInUse, $"The store in '{folder}' is open already (in this process or another); close it there first.", e);
         }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new AudioException(AudioError.IoError, $"Cannot take the store folder '{folder}': {e.Message}", e);
         }
@@ -300,7 +321,7 @@ public sealed class SampleStore : IAsyncDisposable
         }
         finally
         {
-            _ownership.Dispose();
+            Release();
         }
     }
 

@@ -341,6 +341,9 @@ public sealed class SampleStoreSpec : AudioSpec
         await system.Terminate();
         var e = await Assert.ThrowsAsync<AudioException>(() => s.AppendAsync(new float[2000]).AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal(AudioError.StoreClosed, e.Error);
+        // Its folder is free again for a store of another system, closed or not.
+        var reopened = await OpenStoreAsync("terminated");
+        Assert.Empty(reopened.Sequences);
         await store.DisposeAsync();
     }
 
