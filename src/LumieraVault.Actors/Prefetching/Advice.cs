@@ -256,8 +256,8 @@ internal static class Advice
     /// Reads one byte of every page of [<paramref name="address"/>, + <paramref name="length"/>): the first byte of the range,
     /// the first byte of each page after, and the last byte. MADV_POPULATE_READ fills the process's page tables, but a host that
     /// keeps page tables of its own for a virtual machine (shadow paging, as in PVM guests) fills its entry for a page only when
-    /// the page is first accessed, through that very mapping: a trap to the hypervisor of 1.3 to 2 microseconds a page on the
-    /// machine of docs/benchmarks.md, 1.3 to 2 ms for a 3.5 MiB frame, which the player's touch paid. Reading one byte a page
+    /// the page is first accessed, through that very mapping: a trap to the hypervisor of about 2 microseconds a page on the
+    /// machine of docs/benchmarks.md, 1.8 to 2.6 ms for a 3.5 MiB frame, which the player's touch paid. Reading one byte a page
     /// pays it here, on the read-ahead thread; it brings one cache line of every page (1.6% of the frame) into the cache, not
     /// the frame. On bare metal it costs one cache miss a page. The caller must hold the pages: pinned and read, in a window
     /// that the SIGBUS guard covers (a page a truncation takes away in between then reads as zeros).
