@@ -568,16 +568,18 @@ internal sealed class FileMapActor : ReceiveActor, IWithTimers
             }
         }
         List<(Window, FrameSpan, ReadAheadMark?)>? mapped = null;
+        // Touching pages is safe only where a page a truncation takes away reads as zeros instead of killing the process.
+        bool touch = m.TouchPages && _space.Guarded;
         for (int i = 0; i < m.Frames.Count; i++)
         {
             var span = m.Frames[i];
             var mark = m.Marks is { } marks && i < marks.Count ? marks[i] : null;
             if (span.Offset < 0 || span.Length <= 0 || span.Offset > _file.Size - span.Length) mark?.Done(false);
             else if (_file.TryPinWindow(span.Offset, span.Length, out var window)) (mapped ??= new()).Add((window!, span, mark));
-            else if (m.WillNeed) OnRequest(Advice.AheadRequest(_file, span, Context.System.Scheduler.Now, m.Stale, mark));
+            else if (m.WillNeed) OnRequest(Advice.AheadRequest(_file, span, Context.System.Scheduler.Now, m.Stale, mark, touch));
             else mark?.Done(false);
         }
-        if (mapped is not null) Advice.Start(mapped, m.WillNeed, m.Stale);
+        if (mapped is not null) Advice.Start(mapped, m.WillNeed, m.Stale, touch);
     }
 
     /// <summary>The marks of advised frames, done without a read.</summary>

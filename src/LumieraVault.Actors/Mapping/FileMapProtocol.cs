@@ -18,9 +18,10 @@ internal static class FileMapProtocol
     /// <c>posix_fadvise(POSIX_FADV_DONTNEED)</c> too when <paramref name="DropPageCache"/>). Frames in play order, nearest first;
     /// reading ahead stops for frames whose look-ahead was superseded (<paramref name="Stale"/> cancelled). <paramref name="Marks"/>,
     /// when given, has one mark per frame: when it is shown (the reader reads the nearest first) and, once read, whether it is in.
+    /// <paramref name="TouchPages"/>: once a frame's pages are read, the reader also reads one byte of each (prefetch.touch-pages).
     /// </summary>
     public sealed record Advise(IReadOnlyList<FrameSpan> Frames, bool WillNeed, bool DropPageCache = false, CancellationToken Stale = default,
-        IReadOnlyList<ReadAheadMark>? Marks = null) : ILocalMessage;
+        IReadOnlyList<ReadAheadMark>? Marks = null, bool TouchPages = false) : ILocalMessage;
 
     /// <summary>Make every write to the file durable (msync and fsync).</summary>
     public sealed record Flush(TaskCompletionSource<bool> Reply) : ILocalMessage;

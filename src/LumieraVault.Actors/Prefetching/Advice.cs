@@ -57,33 +57,37 @@ internal static class Advice
     /// A request that maps the window of an advised frame through the ordinary miss path (merged with real requests for
     /// the same window), then has the frame's pages read and gives the pin back. If there is no room it is simply dropped.
     /// The answer hands the frame to the reader on the actor's own thread (no hop through the thread pool), so frames
-    /// reach the reader in the order their windows were mapped.
+    /// reach the reader in the order their windows were mapped. With <c>touch</c>, once the frame's pages are read, the reader
+    /// also reads one byte of each (<see cref="TouchPages"/>).
     /// </summary>
-    public static FileMapProtocol.FrameRequest AheadRequest(VaultFile file, FrameSpan span, DateTimeOffset now, CancellationToken stale, ReadAheadMark? mark)
+    public static FileMapProtocol.FrameRequest AheadRequest(VaultFile file, FrameSpan span, DateTimeOffset now, CancellationToken stale, ReadAheadMark? mark, bool touch)
     {
         var reply = new TaskCompletionSource<Frame>();
         reply.Task.ContinueWith(static (t, state) =>
         {
-            var (token, mark) = ((CancellationToken, ReadAheadMark?))state!;
+            var (token, mark, touch) = ((CancellationToken, ReadAheadMark?, bool))state!;
             if (!t.IsCompletedSuccessfully)
             {
                 _ = t.Exception; // no room, or the file went: nothing to read ahead
                 mark?.Done(false);
                 return;
             }
-            Add(new ReadAhead(null, t.Result, default, token, mark));
-        }, (stale, mark), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Add(new ReadAhead(null, t.Result, default, token, mark, touch));
+        }, (stale, mark, touch), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return new FileMapProtocol.FrameRequest(file, span.Offset, span.Length, FrameAccess.ReadOnly, AheadHints, now, reply, Stopwatch.GetTimestamp(), Ahead: true);
     }
 
-    /// <summary>Advises frames of windows the caller pinned, and unpins them (the reader does, for WILLNEED).</summary>
-    public static void Start(List<(Window Window, FrameSpan Span, ReadAheadMark? Mark)> pinned, bool willNeed, CancellationToken stale)
+    /// <summary>
+    /// Advises frames of windows the caller pinned, and unpins them (the reader does, for WILLNEED). With <c>touch</c>, for WILLNEED,
+    /// once a frame's pages are read the reader also reads one byte of each (<see cref="TouchPages"/>).
+    /// </summary>
+    public static void Start(List<(Window Window, FrameSpan Span, ReadAheadMark? Mark)> pinned, bool willNeed, CancellationToken stale, bool touch)
     {
         foreach (var (window, span, mark) in pinned)
         {
             if (willNeed)
             {
-                Add(new ReadAhead(window, default, span, stale, mark));
+                Add(new ReadAhead(window, default, span, stale, mark, touch));
                 continue;
             }
             try
@@ -98,7 +102,7 @@ internal static class Advice
     }
 
     /// <summary>A frame to read ahead, pinned by its window pin or by a frame; skipped (only unpinned) once its look-ahead is stale.</summary>
-    private sealed class ReadAhead(Window? window, Frame frame, FrameSpan span, CancellationToken stale, ReadAheadMark? mark)
+    private sealed class ReadAhead(Window? window, Frame frame, FrameSpan span, CancellationToken stale, ReadAheadMark? mark, bool touch)
     {
         public readonly ReadAheadMark? Mark = mark;
         public readonly CancellationToken Stale = stale;
@@ -135,6 +139,8 @@ internal static class Advice
                 if (!Started) Madvise(Address, Length, Libc.MadvWillNeed);
                 // Fault the pages in here, so the player's first touch finds them in its page tables, not on disk.
                 ready = Madvise(Address, Length, Libc.MadvPopulateRead);
+                // Then touch each page once, so the player's first touch of it costs no more than any later one.
+                if (ready && touch && !Stale.IsCancellationRequested) _touched ^= TouchPages(Address, Length);
             }
             finally
             {
@@ -157,6 +163,9 @@ internal static class Advice
     }
 
     private static readonly object Gate = new();
+
+    /// <summary>What <see cref="TouchPages"/> read, kept so the reads stay.</summary>
+    private static int _touched;
 
     /// <summary>The frames waiting to be read, nearest due first (the order of play, whatever order they were mapped in).</summary>
     private static readonly SortedSet<ReadAhead> Queue = new(NearestFirst.Instance);
@@ -241,6 +250,28 @@ internal static class Advice
         nint end = (nint)SystemLimits.AlignUp(address + length);
         // Advice is a hint: an error (the window going away is not possible under a pin) changes nothing that matters.
         return Libc.Madvise(start, (nuint)(end - start), advice) == 0;
+    }
+
+    /// <summary>
+    /// Reads one byte of every page of [<paramref name="address"/>, + <paramref name="length"/>): the first byte of the range,
+    /// the first byte of each page after, and the last byte. MADV_POPULATE_READ fills the process's page tables, but a host that
+    /// keeps page tables of its own for a virtual machine (shadow paging, as in PVM guests) fills its entry for a page only when
+    /// the page is first accessed, through that very mapping: a trap to the hypervisor of about 2 microseconds a page on the
+    /// machine of docs/benchmarks.md, 1.8 to 2.6 ms for a 3.5 MiB frame, which the player's touch paid. Reading one byte a page
+    /// pays it here, on the read-ahead thread; it brings one cache line of every page (1.6% of the frame) into the cache, not
+    /// the frame. On bare metal it costs one cache miss a page. The caller must hold the pages: pinned and read, in a window
+    /// that the SIGBUS guard covers (a page a truncation takes away in between then reads as zeros).
+    /// </summary>
+    /// <returns>The bytes read, folded (so the reads cannot be dropped).</returns>
+    internal static unsafe int TouchPages(nint address, long length)
+    {
+        if (length <= 0) return 0;
+        byte* p = (byte*)address;
+        byte* end = p + length;
+        int page = SystemLimits.PageSize;
+        int folded = *p;
+        for (byte* q = (byte*)(((nint)p + page) & ~(nint)(page - 1)); q < end; q += page) folded ^= Volatile.Read(ref *q);
+        return folded ^ *(end - 1);
     }
 
     /// <summary>posix_fadvise on each frame's bytes through the file's handle.</summary>

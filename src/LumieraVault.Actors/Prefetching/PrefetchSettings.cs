@@ -41,6 +41,14 @@ public sealed record PrefetchSettings
     /// <summary>Whether released frames are also dropped from the page cache (posix_fadvise DONTNEED), not only unmapped from the page tables.</summary>
     public required bool DropPageCache { get; init; }
 
+    /// <summary>
+    /// Whether the read-ahead thread, once a frame's pages are read and in the page tables, reads one byte of each page, so the
+    /// player's first touch of a page costs no more than any later one (on hosts that fill their own page tables lazily, a
+    /// shadow-paged virtual machine, the first access of each page traps to the hypervisor). Done only in windows that the
+    /// SIGBUS guard covers.
+    /// </summary>
+    public required bool TouchPages { get; init; }
+
     /// <summary>Reads the settings from <paramref name="config"/>, falling back to the reference defaults.</summary>
     public static PrefetchSettings From(Config config)
     {
@@ -58,6 +66,7 @@ public sealed record PrefetchSettings
             IdleAfter = c.GetTimeSpan("idle-after", TimeSpan.FromMilliseconds(500)),
             KeepBehind = c.GetInt("keep-behind", 1),
             DropPageCache = c.GetBoolean("drop-page-cache", false),
+            TouchPages = c.GetBoolean("touch-pages", true),
         };
         s.Validate();
         return s;
@@ -114,6 +123,9 @@ public sealed class PrefetchOptions
     /// <summary><c>prefetch.drop-page-cache</c>.</summary>
     public bool? DropPageCache { get; set; }
 
+    /// <summary><c>prefetch.touch-pages</c>.</summary>
+    public bool? TouchPages { get; set; }
+
     /// <summary>Renders the properties that are set as HOCON, to be placed before the rest of the configuration.</summary>
     public string ToHocon()
     {
@@ -136,6 +148,7 @@ public sealed class PrefetchOptions
         Add("idle-after", Ms(IdleAfter));
         Add("keep-behind", KeepBehind?.ToString(CultureInfo.InvariantCulture));
         Add("drop-page-cache", OnOff(DropPageCache));
+        Add("touch-pages", OnOff(TouchPages));
         return sb.ToString();
     }
 }

@@ -424,7 +424,7 @@ internal sealed class PrefetcherActor : ReceiveActor, IWithTimers
                 foreach (var mark in marks[i]!) mark.Done(false);
                 continue;
             }
-            track.Layers[i].FileActor!.Tell(new FileMapProtocol.Advise(list, WillNeed: true, Stale: track.Current.Token, Marks: marks[i]));
+            track.Layers[i].FileActor!.Tell(new FileMapProtocol.Advise(list, WillNeed: true, Stale: track.Current.Token, Marks: marks[i], TouchPages: _settings.TouchPages));
         }
     }
 

@@ -22,6 +22,7 @@ public sealed class PrefetchSettingsSpec
         Assert.Equal(TimeSpan.FromMilliseconds(500), s.IdleAfter);
         Assert.Equal(1, s.KeepBehind);
         Assert.False(s.DropPageCache);
+        Assert.True(s.TouchPages);
     }
 
     [Fact]
@@ -36,6 +37,7 @@ public sealed class PrefetchSettingsSpec
             BudgetShare = 0.25,
             KeepBehind = 3,
             DropPageCache = true,
+            TouchPages = false,
         };
         var config = ConfigurationFactory.ParseString(options.ToHocon())
             .WithFallback(ConfigurationFactory.ParseString("lumiera.vault.prefetch { look-ahead = 900ms\n shrink = 0.5 }"));
@@ -48,6 +50,13 @@ public sealed class PrefetchSettingsSpec
         Assert.Equal(0.25, s.BudgetShare);
         Assert.Equal(3, s.KeepBehind);
         Assert.True(s.DropPageCache);
+        Assert.False(s.TouchPages);
+    }
+
+    [Fact]
+    public void TouchingPagesCanBeTurnedOffInTheHocon()
+    {
+        Assert.False(PrefetchSettings.From(ConfigurationFactory.ParseString("lumiera.vault.prefetch.touch-pages = off")).TouchPages);
     }
 
     [Theory]
