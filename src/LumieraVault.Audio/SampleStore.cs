@@ -25,14 +25,14 @@ public sealed class SampleStore : IAsyncDisposable
     private volatile bool _terminated;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<bool>, byte> _pendingSaves = new();
 
-    private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks)
+    private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks, bool folderMade)
     {
         Folder = folder;
         Settings = settings;
         Blocks = blocks;
         Vault = Vault.Get(system);
         Allocator = new BlockAllocator(Vault, folder, blocks);
-        _actor = system.ActorOf(BlockStoreActor.Props(Vault, folder, blocks, Allocator), $"lumiera-audio-store-{Interlocked.Increment(ref s_instances)}");
+        _actor = system.ActorOf(BlockStoreActor.Props(Vault, folder, blocks, Allocator, folderNameDurable: !folderMade), $"lumiera-audio-store-{Interlocked.Increment(ref s_instances)}");
         system.WhenTerminated.ContinueWith(_ => OnSystemTerminated(), TaskScheduler.Default);
     }
 
@@ -87,8 +87,10 @@ public sealed class SampleStore : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(folder);
         settings = (settings ?? AudioSettings.From(system.Settings.Config)).Validated();
         string full = Path.GetFullPath(folder);
+        bool folderMade;
         try
         {
+            folderMade = !Directory.Exists(full);
             Directory.CreateDirectory(Path.Combine(full, "blocks"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -118,7 +120,7 @@ public sealed class SampleStore : IAsyncDisposable
             }
         }
         DeleteOrphans(full, manifest);
-        var store = new SampleStore(system, full, settings, blocks);
+        var store = new SampleStore(system, full, settings, blocks, folderMade);
         manifest?.RestoreSequences(store);
         return store;
     }
@@ -228,7 +230,8 @@ public sealed class SampleStore : IAsyncDisposable
 
     /// <summary>
     /// Makes every sealed block durable and then writes the manifest (to a temporary file, renamed over the old one),
-    /// so that a crash leaves either the old store or the new one. Samples of a partial block are not in it.
+    /// so that a crash leaves either the old store or the new one; when the task completes, the new one is on the
+    /// disk (folder included). Samples of a partial block are not in it.
     /// </summary>
     public Task SaveAsync()
     {

@@ -1,3 +1,4 @@
+using LumieraVault.Audio.Persistence;
 using Microsoft.Win32.SafeHandles;
 
 namespace LumieraVault.Audio.Blocks;
@@ -18,6 +19,7 @@ internal sealed class BlockAllocator : IDisposable
     private readonly Dictionary<int, SafeFileHandle> _handles = new();
     private readonly HashSet<int> _lent = new();
     private bool _closed;
+    private bool _namesMade;
 
     public BlockAllocator(Vault vault, string folder, BlockTable blocks)
     {
@@ -72,6 +74,7 @@ internal sealed class BlockAllocator : IDisposable
                     File.Delete(path);
                     throw;
                 }
+                _namesMade = true;
                 var made = new BlockGroup(number, format, path, _vault, null, 0);
                 _blocks.Add(made);
                 _handles[number] = created;
@@ -132,27 +135,54 @@ internal sealed class BlockAllocator : IDisposable
     }
 
     /// <summary>
-    /// Makes every block written so far durable: one <c>fsync</c> per group file written since the last call.
+    /// Makes every block written so far durable: one <c>fsync</c> per group file written since the last call, and
+    /// one of the block folder when a group file was made since (so that the new files' names are durable too);
+    /// <paramref name="also"/> (the new manifest, say) is synced with them. The fsyncs run side by side, on up to
+    /// <see cref="SyncThreads"/> threads, so that the file system commits its journal for many of them at once.
     /// Descriptors of full groups no writer holds are closed after; the others stay for the next writes.
     /// </summary>
-    public void SyncAll()
+    /// <exception cref="IOException">An fsync failed (the first failure is thrown, after all have been tried).</exception>
+    /// <exception cref="AudioException"><see cref="AudioError.StoreClosed"/> after <see cref="Dispose"/>.</exception>
+    public void SyncAll(SafeFileHandle? also = null)
     {
         List<(int Number, SafeFileHandle Handle)> open;
+        bool names;
         lock (_gate)
         {
-            if (_closed) return;
+            // Closed, the descriptors are gone: nothing written since the last save can be made durable now.
+            if (_closed) throw new AudioException(AudioError.StoreClosed, $"The store in '{_folder}' is closed.");
             open = _handles.Select(kv => (kv.Key, kv.Value)).ToList();
+            names = _namesMade;
+            _namesMade = false;
         }
+        var syncs = new List<Action>(open.Count + 2);
+        if (names) syncs.Add(() => DiskSync.SyncFolder(Path.Combine(_folder, "blocks")));
+        if (also is not null) syncs.Add(() => RandomAccess.FlushToDisk(also));
         foreach (var (_, handle) in open)
         {
-            try
+            syncs.Add(() =>
             {
-                RandomAccess.FlushToDisk(handle);
-            }
-            catch (ObjectDisposedException)
+                try
+                {
+                    RandomAccess.FlushToDisk(handle);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Discarded meanwhile (an abandoned import's group): nothing of it is to be kept.
+                }
+            });
+        }
+        try
+        {
+            RunSideBySide(syncs);
+        }
+        catch
+        {
+            if (names)
             {
-                // Discarded meanwhile (an abandoned import's group): nothing of it is to be kept.
+                lock (_gate) _namesMade = true;
             }
+            throw;
         }
         lock (_gate)
         {
@@ -163,6 +193,44 @@ internal sealed class BlockAllocator : IDisposable
                 if (_handles.Remove(number)) handle.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Threads an fsync batch runs on at most. fsync blocks in the kernel and costs little CPU: one after the other,
+    /// each waits for its own journal commit and disk flush; side by side, one commit and flush serve many.
+    /// </summary>
+    internal const int SyncThreads = 16;
+
+    /// <summary>Runs blocking calls on the caller's thread and up to <see cref="SyncThreads"/> - 1 more; throws the first failure once all are done.</summary>
+    private static void RunSideBySide(List<Action> calls)
+    {
+        int next = -1;
+        Exception? failure = null;
+        void Work()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < calls.Count)
+            {
+                try
+                {
+                    calls[i]();
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                }
+            }
+        }
+        // Threads of their own, not the pool's: a pool of two cores would run these blocking calls two at a time.
+        var helpers = new Thread[Math.Max(0, Math.Min(calls.Count, SyncThreads) - 1)];
+        for (int t = 0; t < helpers.Length; t++)
+        {
+            helpers[t] = new Thread(Work, 256 * 1024) { IsBackground = true, Name = "lumiera-audio-sync" };
+            helpers[t].Start();
+        }
+        Work();
+        foreach (var t in helpers) t.Join();
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
     /// <summary>Closes every write descriptor; leases after this fail with <see cref="AudioError.StoreClosed"/>.</summary>
