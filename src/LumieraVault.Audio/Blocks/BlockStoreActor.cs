@@ -55,7 +55,7 @@ internal sealed class BlockStoreActor : ReceiveActor
             await Task.Run(() =>
             {
                 using var manifest = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None);
-                RandomAccess.Write(manifest, m.Manifest, 0);
+                RandomAccess.Write(manifest, m.Manifest.Span, 0);
                 _allocator.SyncAll(also: manifest);
                 File.Move(temp, path, overwrite: true);
                 // The rename (and, after a store's first save, the names of its folder and block folder) made durable.

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
 using LumieraVault.Audio.Blocks;
@@ -37,19 +38,23 @@ internal sealed class Manifest
 
     public List<Group> Groups { get; }
 
-    public static byte[] Write(SampleStore store)
+    /// <summary>The manifest of <paramref name="store"/> as it is now, checksum included.</summary>
+    public static ReadOnlyMemory<byte> Write(SampleStore store)
     {
         // Sequences first: every block they name was sealed before it was published, so the groups read after
         // them hold it.
         var sequences = store.AllSequences.Select(s => (s, table: s.EncodePageTable())).ToList();
         var groups = store.Blocks.All.Select(g => (g, g.Sealed)).ToList();
 
-        using var ms = new MemoryStream();
+        // The fine summaries are most of it (16 bytes per 256 samples): sized for them, so the stream seldom grows.
+        long summaryBytes = groups.Sum(x => (long)x.Sealed * BlockGroup.FinePerBlock(x.g.Format) * SummaryBytes);
+        using var ms = new MemoryStream((int)Math.Min(int.MaxValue / 2, summaryBytes + 9L * groups.Count + (1 << 16)));
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
             w.Write(Version);
             w.Write(groups.Count);
+            var buffer = new byte[AudioLayout.MaxFinePerBlock * SummaryBytes];
             foreach (var (g, sealedBlocks) in groups)
             {
                 w.Write(g.Number);
@@ -58,13 +63,16 @@ internal sealed class Manifest
                 int fine = BlockGroup.FinePerBlock(g.Format);
                 for (int b = 0; b < sealedBlocks; b++)
                 {
-                    for (int k = 0; k < fine; k++)
+                    // A block's summaries in one write, each as BinaryWriter would write it (little-endian min, max, sum of squares).
+                    var summaries = g.Fine.AsSpan(b * AudioLayout.MaxFinePerBlock, fine);
+                    for (int k = 0; k < summaries.Length; k++)
                     {
-                        var s = g.Fine[b * AudioLayout.MaxFinePerBlock + k];
-                        w.Write(s.Min);
-                        w.Write(s.Max);
-                        w.Write(s.SumOfSquares);
+                        var to = buffer.AsSpan(k * SummaryBytes, SummaryBytes);
+                        BinaryPrimitives.WriteSingleLittleEndian(to, summaries[k].Min);
+                        BinaryPrimitives.WriteSingleLittleEndian(to[4..], summaries[k].Max);
+                        BinaryPrimitives.WriteDoubleLittleEndian(to[8..], summaries[k].SumOfSquares);
                     }
+                    w.Write(buffer, 0, fine * SummaryBytes);
                 }
             }
             w.Write(sequences.Count);
@@ -79,9 +87,14 @@ internal sealed class Manifest
             }
         }
         ulong hash = XxHash64.HashToUInt64(ms.GetBuffer().AsSpan(0, (int)ms.Length));
-        ms.Write(BitConverter.GetBytes(hash));
-        return ms.ToArray();
+        Span<byte> tail = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(tail, hash);
+        ms.Write(tail);
+        return ms.GetBuffer().AsMemory(0, (int)ms.Length);
     }
+
+    /// <summary>Bytes of one fine summary in the manifest: min and max (float), sum of squares (double).</summary>
+    private const int SummaryBytes = 16;
 
     /// <summary>The manifest at <paramref name="path"/>, or null if there is none (a new store).</summary>
     public static async Task<Manifest?> ReadAsync(string path)
