@@ -88,15 +88,23 @@ internal sealed class BlockAllocator : IDisposable
         }
     }
 
-    /// <summary>A writer is done with a lease; a group with free slots goes to the next writer of its format.</summary>
+    /// <summary>
+    /// A writer is done with a lease; a group with free slots goes to the next writer of its format, and a full one's
+    /// write-back to the disk is started (<see cref="DiskSync.StartWriteback"/>, on the writer's thread).
+    /// </summary>
     public void Return(GroupLease lease)
     {
+        bool full;
         lock (_gate)
         {
             if (!_lent.Remove(lease.Group.Number)) return;
             if (_closed) return;
-            if (lease.Group.Sealed < AudioLayout.BlocksPerGroup) Spare(lease.Group.Format).Enqueue(lease.Group);
+            full = lease.Group.Sealed >= AudioLayout.BlocksPerGroup;
+            if (!full) Spare(lease.Group.Format).Enqueue(lease.Group);
         }
+        // No write comes to a full group again: the disk can start on it now, while the writer goes on with the
+        // next, so that a save after a long append finds most of it written (it still fsyncs every group).
+        if (full) DiskSync.StartWriteback(lease.Handle);
     }
 
     /// <summary>
