@@ -46,9 +46,11 @@ internal sealed class Manifest
         var sequences = store.AllSequences.Select(s => (s, table: s.EncodePageTable())).ToList();
         var groups = store.Blocks.All.Select(g => (g, g.Sealed)).ToList();
 
-        // The fine summaries are most of it (16 bytes per 256 samples): sized for them, so the stream seldom grows.
-        long summaryBytes = groups.Sum(x => (long)x.Sealed * BlockGroup.FinePerBlock(x.g.Format) * SummaryBytes);
-        using var ms = new MemoryStream((int)Math.Min(int.MaxValue / 2, summaryBytes + 9L * groups.Count + (1 << 16)));
+        // Sized for what it will hold (summaries 16 bytes per 256 samples, page tables 4 bytes per block and their
+        // events), so that the stream does not grow: growing copies megabytes into a new large object.
+        long summaryBytes = groups.Sum(x => (long)x.Sealed * BlockGroup.FinePerBlock(x.g.Format) * SummaryBytes + 9);
+        long tableBytes = sequences.Sum(x => 64L + 3 * x.s.Name.Length + 4L * x.table.Count + 64L * x.table.Events.Count);
+        using var ms = new MemoryStream((int)Math.Min(Array.MaxLength, 64 + summaryBytes + tableBytes));
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
@@ -60,20 +62,7 @@ internal sealed class Manifest
                 w.Write(g.Number);
                 w.Write((byte)g.Format);
                 w.Write(sealedBlocks);
-                int fine = BlockGroup.FinePerBlock(g.Format);
-                for (int b = 0; b < sealedBlocks; b++)
-                {
-                    // A block's summaries in one write, each as BinaryWriter would write it (little-endian min, max, sum of squares).
-                    var summaries = g.Fine.AsSpan(b * AudioLayout.MaxFinePerBlock, fine);
-                    for (int k = 0; k < summaries.Length; k++)
-                    {
-                        var to = buffer.AsSpan(k * SummaryBytes, SummaryBytes);
-                        BinaryPrimitives.WriteSingleLittleEndian(to, summaries[k].Min);
-                        BinaryPrimitives.WriteSingleLittleEndian(to[4..], summaries[k].Max);
-                        BinaryPrimitives.WriteDoubleLittleEndian(to[8..], summaries[k].SumOfSquares);
-                    }
-                    w.Write(buffer, 0, fine * SummaryBytes);
-                }
+                WriteSummaries(w, g, sealedBlocks, buffer);
             }
             w.Write(sequences.Count);
             foreach (var (s, table) in sequences)
@@ -91,6 +80,27 @@ internal sealed class Manifest
         BinaryPrimitives.WriteUInt64LittleEndian(tail, hash);
         ms.Write(tail);
         return ms.GetBuffer().AsMemory(0, (int)ms.Length);
+    }
+
+    /// <summary>
+    /// The fine summaries of a group's sealed blocks, a block's in one write, each as BinaryWriter would write it
+    /// (little-endian min, max, sum of squares): most of a manifest's bytes.
+    /// </summary>
+    private static void WriteSummaries(BinaryWriter w, BlockGroup g, int sealedBlocks, byte[] buffer)
+    {
+        int fine = BlockGroup.FinePerBlock(g.Format);
+        for (int b = 0; b < sealedBlocks; b++)
+        {
+            var summaries = g.Fine.AsSpan(b * AudioLayout.MaxFinePerBlock, fine);
+            for (int k = 0; k < summaries.Length; k++)
+            {
+                var to = buffer.AsSpan(k * SummaryBytes, SummaryBytes);
+                BinaryPrimitives.WriteSingleLittleEndian(to, summaries[k].Min);
+                BinaryPrimitives.WriteSingleLittleEndian(to[4..], summaries[k].Max);
+                BinaryPrimitives.WriteDoubleLittleEndian(to[8..], summaries[k].SumOfSquares);
+            }
+            w.Write(buffer, 0, fine * SummaryBytes);
+        }
     }
 
     /// <summary>Bytes of one fine summary in the manifest: min and max (float), sum of squares (double).</summary>
