@@ -36,7 +36,7 @@ public sealed class SampleStore : IAsyncDisposable
 
     private readonly ActorSystem _system;
 
-    private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks, FileStream ownership)
+    private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks, FileStream ownership, bool folderMade)
     {
         _system = system;
         _ownership = ownership;
@@ -45,7 +45,7 @@ public sealed class SampleStore : IAsyncDisposable
         Blocks = blocks;
         Vault = Vault.Get(system);
         Allocator = new BlockAllocator(Vault, folder, blocks);
-        _actor = system.ActorOf(BlockStoreActor.Props(Vault, folder, blocks, Allocator), $"lumiera-audio-store-{Interlocked.Increment(ref s_instances)}");
+        _actor = system.ActorOf(BlockStoreActor.Props(Vault, folder, blocks, Allocator, folderNameDurable: !folderMade), $"lumiera-audio-store-{Interlocked.Increment(ref s_instances)}");
         system.WhenTerminated.ContinueWith(_ => OnSystemTerminated(), TaskScheduler.Default);
     }
 
@@ -108,8 +108,10 @@ public sealed class SampleStore : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(folder);
         settings = (settings ?? AudioSettings.From(system.Settings.Config)).Validated();
         string full = Path.GetFullPath(folder);
+        bool folderMade;
         try
         {
+            folderMade = !Directory.Exists(full);
             Directory.CreateDirectory(Path.Combine(full, "blocks"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -122,7 +124,7 @@ public sealed class SampleStore : IAsyncDisposable
         var ownership = Own(full);
         try
         {
-            var store = await OpenOwnedAsync(system, full, settings, ownership);
+            var store = await OpenOwnedAsync(system, full, settings, ownership, folderMade);
             OpenFolders[full] = store;
             return store;
         }
@@ -154,7 +156,7 @@ public sealed class SampleStore : IAsyncDisposable
         }
     }
 
-    private static async Task<SampleStore> OpenOwnedAsync(ActorSystem system, string full, AudioSettings settings, FileStream ownership)
+    private static async Task<SampleStore> OpenOwnedAsync(ActorSystem system, string full, AudioSettings settings, FileStream ownership, bool folderMade)
     {
         var manifest = await Manifest.ReadAsync(BlockStoreActor.ManifestPath(full));
         var vault = Vault.Get(system);
@@ -179,7 +181,7 @@ public sealed class SampleStore : IAsyncDisposable
             }
         }
         DeleteOrphans(full, manifest);
-        var store = new SampleStore(system, full, settings, blocks, ownership);
+        var store = new SampleStore(system, full, settings, blocks, ownership, folderMade);
         manifest?.RestoreSequences(store);
         return store;
     }
@@ -289,7 +291,8 @@ public sealed class SampleStore : IAsyncDisposable
 
     /// <summary>
     /// Makes every sealed block durable and then writes the manifest (to a temporary file, renamed over the old one),
-    /// so that a crash leaves either the old store or the new one. Samples of a partial block are not in it.
+    /// so that a crash leaves either the old store or the new one; when the task completes, the new one is on the
+    /// disk (folder included). Samples of a partial block are not in it.
     /// </summary>
     public Task SaveAsync()
     {

@@ -159,6 +159,30 @@ public sealed class BlockWritingSpec : AudioSpec
         AssertSamples(Tone(2000), RenderAll(walker, reopened.GetSequence("kept")));
     }
 
+    [Fact]
+    public async Task A_save_of_more_groups_than_sync_threads_makes_every_one_durable_and_leaves_only_the_manifest_beside_them()
+    {
+        string folder = Temp.Sub("many-groups");
+        var store = await SampleStore.OpenAsync(Sys, folder);
+        int groups = Blocks.BlockAllocator.SyncThreads + 3;
+        var samples = Pattern(groups * GroupSamples16 - 5_000, seed: 11);
+        var s = store.CreateSequence("long", SampleFormat.Int16);
+        for (int at = 0; at < samples.Length; at += GroupSamples16)
+            await s.AppendAsync(samples.AsMemory(at, Math.Min(GroupSamples16, samples.Length - at)));
+        await s.FinishAppendAsync();
+        Assert.Equal(groups, GroupFiles(store).Length);
+
+        await store.SaveAsync();
+
+        Assert.Equal(["store.manifest"], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).ToArray());
+        var saved = GroupFiles(store);
+        await store.DisposeAsync();
+        var reopened = await OpenStoreAsync("many-groups");
+        Assert.Equal(saved, GroupFiles(reopened));
+        using var walker = reopened.CreateWalker();
+        AssertSamples(samples.Select(x => x * SampleMath.Int16Scale).ToArray(), RenderAll(walker, reopened.GetSequence("long")));
+    }
+
     private static string BlockStoreActorPath(string folder, int number) => Blocks.BlockAllocator.GroupPath(folder, number);
 
     /// <summary>Cancels after the import reported <paramref name="reports"/> blocks, on the importing thread.</summary>

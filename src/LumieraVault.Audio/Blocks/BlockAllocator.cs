@@ -1,3 +1,4 @@
+using LumieraVault.Audio.Persistence;
 using Microsoft.Win32.SafeHandles;
 
 namespace LumieraVault.Audio.Blocks;
@@ -18,6 +19,11 @@ internal sealed class BlockAllocator : IDisposable
     private readonly Dictionary<int, SafeFileHandle> _handles = new();
     private readonly HashSet<int> _lent = new();
     private bool _closed;
+    private bool _namesMade;
+    private readonly List<(int Number, SafeFileHandle Handle)> _toSyncEarly = new();
+    private readonly HashSet<int> _syncedEarly = new();
+    private bool _earlySyncing;
+    private Exception? _earlyFailure;
 
     public BlockAllocator(Vault vault, string folder, BlockTable blocks)
     {
@@ -72,6 +78,7 @@ internal sealed class BlockAllocator : IDisposable
                     File.Delete(path);
                     throw;
                 }
+                _namesMade = true;
                 var made = new BlockGroup(number, format, path, _vault, null, 0);
                 _blocks.Add(made);
                 _handles[number] = created;
@@ -85,14 +92,93 @@ internal sealed class BlockAllocator : IDisposable
         }
     }
 
-    /// <summary>A writer is done with a lease; a group with free slots goes to the next writer of its format.</summary>
+    /// <summary>
+    /// A writer is done with a lease; a group with free slots goes to the next writer of its format, and a full one
+    /// to the early syncer (<see cref="SyncEarly"/>).
+    /// </summary>
     public void Return(GroupLease lease)
     {
+        bool full;
         lock (_gate)
         {
             if (!_lent.Remove(lease.Group.Number)) return;
             if (_closed) return;
-            if (lease.Group.Sealed < AudioLayout.BlocksPerGroup) Spare(lease.Group.Format).Enqueue(lease.Group);
+            full = lease.Group.Sealed >= AudioLayout.BlocksPerGroup;
+            if (!full) Spare(lease.Group.Format).Enqueue(lease.Group);
+        }
+        if (full) SyncEarly(lease.Group.Number, lease.Handle);
+    }
+
+    /// <summary>
+    /// No write comes to a full group again: a background thread fsyncs it now, while the writer goes on with the
+    /// next, so that the disk (and a virtual disk's host) writes during a long append rather than all at the save,
+    /// which then skips the groups synced so. Groups that fill while a batch syncs make the next batch.
+    /// </summary>
+    private void SyncEarly(int number, SafeFileHandle handle)
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            _toSyncEarly.Add((number, handle));
+            if (_earlySyncing) return;
+            _earlySyncing = true;
+        }
+        new Thread(SyncEarlyLoop, 256 * 1024) { IsBackground = true, Name = "lumiera-audio-early-sync" }.Start();
+    }
+
+    private void SyncEarlyLoop()
+    {
+        while (true)
+        {
+            (int Number, SafeFileHandle Handle)[] batch;
+            lock (_gate)
+            {
+                if (_closed || _toSyncEarly.Count == 0)
+                {
+                    _toSyncEarly.Clear();
+                    _earlySyncing = false;
+                    return;
+                }
+                batch = _toSyncEarly.ToArray();
+                _toSyncEarly.Clear();
+            }
+            var synced = new bool[batch.Length];
+            var calls = new List<Action>(batch.Length);
+            for (int i = 0; i < batch.Length; i++)
+            {
+                int at = i;
+                calls.Add(() =>
+                {
+                    try
+                    {
+                        RandomAccess.FlushToDisk(batch[at].Handle);
+                        synced[at] = true;
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // Closed meanwhile (a save synced and closed it, or the group was discarded).
+                    }
+                });
+            }
+            Exception? failure = null;
+            try
+            {
+                RunSideBySide(calls);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            lock (_gate)
+            {
+                // A failed fsync may have dropped the dirty pages and cleared the error: a later fsync would succeed
+                // without the blocks on the disk. So the failure stays, and every save after it fails.
+                if (failure is not null) _earlyFailure ??= failure;
+                for (int i = 0; i < batch.Length; i++)
+                {
+                    if (synced[i]) _syncedEarly.Add(batch[i].Number);
+                }
+            }
         }
     }
 
@@ -113,6 +199,7 @@ internal sealed class BlockAllocator : IDisposable
                 if (_blocks[number] is not { } group || group.OpenedReadFile is not null) continue;
                 _lent.Remove(number);
                 if (_handles.Remove(number, out var handle)) handle.Dispose();
+                _syncedEarly.Remove(number);
                 _blocks.Remove(number);
                 discarded.Add(number);
                 try
@@ -132,27 +219,60 @@ internal sealed class BlockAllocator : IDisposable
     }
 
     /// <summary>
-    /// Makes every block written so far durable: one <c>fsync</c> per group file written since the last call.
+    /// Makes every block written so far durable: one <c>fsync</c> per group file written since the last call, and
+    /// one of the block folder when a group file was made since (so that the new files' names are durable too);
+    /// <paramref name="also"/> (the new manifest, say) is synced with them. The fsyncs run side by side, on up to
+    /// <see cref="SyncThreads"/> threads, so that the file system commits its journal for many of them at once.
     /// Descriptors of full groups no writer holds are closed after; the others stay for the next writes.
     /// </summary>
-    public void SyncAll()
+    /// <exception cref="IOException">An fsync failed (the first failure is thrown, after all have been tried).</exception>
+    /// <exception cref="AudioException"><see cref="AudioError.StoreClosed"/> after <see cref="Dispose"/>.</exception>
+    public void SyncAll(SafeFileHandle? also = null)
     {
         List<(int Number, SafeFileHandle Handle)> open;
+        HashSet<int> skipped;
+        bool names;
         lock (_gate)
         {
-            if (_closed) return;
+            // Closed, the descriptors are gone: nothing written since the last save can be made durable now.
+            if (_closed) throw new AudioException(AudioError.StoreClosed, $"The store in '{_folder}' is closed.");
+            if (_earlyFailure is { } early)
+                throw new AudioException(AudioError.IoError, $"Blocks written to '{_folder}' may be lost: syncing a full block group failed: {early.Message}", early);
             open = _handles.Select(kv => (kv.Key, kv.Value)).ToList();
+            skipped = open.Where(o => _syncedEarly.Contains(o.Number)).Select(o => o.Number).ToHashSet();
+            names = _namesMade;
+            _namesMade = false;
         }
-        foreach (var (_, handle) in open)
+        var syncs = new List<Action>(open.Count + 2);
+        if (names) syncs.Add(() => DiskSync.SyncFolder(Path.Combine(_folder, "blocks")));
+        if (also is not null) syncs.Add(() => RandomAccess.FlushToDisk(also));
+        foreach (var (number, handle) in open)
         {
-            try
+            // Full and synced by the early syncer: nothing written since.
+            if (skipped.Contains(number)) continue;
+            syncs.Add(() =>
             {
-                RandomAccess.FlushToDisk(handle);
-            }
-            catch (ObjectDisposedException)
+                try
+                {
+                    RandomAccess.FlushToDisk(handle);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Discarded meanwhile (an abandoned import's group): nothing of it is to be kept.
+                }
+            });
+        }
+        try
+        {
+            RunSideBySide(syncs);
+        }
+        catch
+        {
+            if (names)
             {
-                // Discarded meanwhile (an abandoned import's group): nothing of it is to be kept.
+                lock (_gate) _namesMade = true;
             }
+            throw;
         }
         lock (_gate)
         {
@@ -161,8 +281,47 @@ internal sealed class BlockAllocator : IDisposable
                 if (_lent.Contains(number) || _blocks[number] is not { } g || g.Sealed < AudioLayout.BlocksPerGroup) continue;
                 // Full and given back: no write comes again, so the next save need not sync it.
                 if (_handles.Remove(number)) handle.Dispose();
+                _syncedEarly.Remove(number);
             }
         }
+    }
+
+    /// <summary>
+    /// Threads an fsync batch runs on at most. fsync blocks in the kernel and costs little CPU: one after the other,
+    /// each waits for its own journal commit and disk flush; side by side, one commit and flush serve many.
+    /// </summary>
+    internal const int SyncThreads = 16;
+
+    /// <summary>Runs blocking calls on the caller's thread and up to <see cref="SyncThreads"/> - 1 more; throws the first failure once all are done.</summary>
+    private static void RunSideBySide(List<Action> calls)
+    {
+        int next = -1;
+        Exception? failure = null;
+        void Work()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < calls.Count)
+            {
+                try
+                {
+                    calls[i]();
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                }
+            }
+        }
+        // Threads of their own, not the pool's: a pool of two cores would run these blocking calls two at a time.
+        var helpers = new Thread[Math.Max(0, Math.Min(calls.Count, SyncThreads) - 1)];
+        for (int t = 0; t < helpers.Length; t++)
+        {
+            helpers[t] = new Thread(Work, 256 * 1024) { IsBackground = true, Name = "lumiera-audio-sync" };
+            helpers[t].Start();
+        }
+        Work();
+        foreach (var t in helpers) t.Join();
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
     /// <summary>Closes every write descriptor; leases after this fail with <see cref="AudioError.StoreClosed"/>.</summary>

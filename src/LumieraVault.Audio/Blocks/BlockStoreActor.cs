@@ -1,12 +1,14 @@
 using Akka.Actor;
 using Akka.Event;
+using LumieraVault.Audio.Persistence;
 using static LumieraVault.Audio.Blocks.BlockStoreProtocol;
 
 namespace LumieraVault.Audio.Blocks;
 
 /// <summary>
 /// Saves and closes the store, one request at a time, so that two saves never interleave: makes the written
-/// blocks durable (<see cref="BlockAllocator.SyncAll"/>) and then replaces the manifest. Writers do not come
+/// blocks and the new manifest durable (<see cref="BlockAllocator.SyncAll"/>), then renames the manifest into
+/// place and syncs the folder. Writers do not come
 /// here: they take groups from the <see cref="BlockAllocator"/> and write blocks on their own threads.
 /// </summary>
 internal sealed class BlockStoreActor : ReceiveActor
@@ -16,9 +18,16 @@ internal sealed class BlockStoreActor : ReceiveActor
     private readonly BlockTable _blocks;
     private readonly BlockAllocator _allocator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private bool _folderNameDurable;
 
-    public BlockStoreActor(Vault vault, string folder, BlockTable blocks, BlockAllocator allocator)
+    /// <param name="vault">The vault that maps the groups for readers.</param>
+    /// <param name="folder">The store's folder.</param>
+    /// <param name="blocks">The store's groups.</param>
+    /// <param name="allocator">The store's writers' groups and descriptors.</param>
+    /// <param name="folderNameDurable">False when the store's folder was just made: the first save syncs its parent too.</param>
+    public BlockStoreActor(Vault vault, string folder, BlockTable blocks, BlockAllocator allocator, bool folderNameDurable)
     {
+        _folderNameDurable = folderNameDurable;
         _vault = vault;
         _folder = folder;
         _blocks = blocks;
@@ -27,8 +36,8 @@ internal sealed class BlockStoreActor : ReceiveActor
         ReceiveAsync<Close>(OnClose);
     }
 
-    public static Props Props(Vault vault, string folder, BlockTable blocks, BlockAllocator allocator)
-        => Akka.Actor.Props.Create(() => new BlockStoreActor(vault, folder, blocks, allocator));
+    public static Props Props(Vault vault, string folder, BlockTable blocks, BlockAllocator allocator, bool folderNameDurable)
+        => Akka.Actor.Props.Create(() => new BlockStoreActor(vault, folder, blocks, allocator, folderNameDurable));
 
     public static string GroupPath(string folder, int number) => BlockAllocator.GroupPath(folder, number);
 
@@ -38,16 +47,25 @@ internal sealed class BlockStoreActor : ReceiveActor
     {
         try
         {
-            // The fsyncs block: off the actor's dispatcher thread.
-            await Task.Run(_allocator.SyncAll);
             string path = ManifestPath(_folder);
             string temp = path + ".tmp";
-            await using (var fs = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.None))
+            // Blocking calls: off the actor's dispatcher thread. The new manifest goes to a temporary file first and
+            // is synced with the group files and the block folder in one batch: it counts only once renamed, and the
+            // rename comes after everything it names is durable.
+            await Task.Run(() =>
             {
-                await fs.WriteAsync(m.Manifest);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
+                using var manifest = File.OpenHandle(temp, FileMode.Create, FileAccess.Write, FileShare.None);
+                RandomAccess.Write(manifest, m.Manifest.Span, 0);
+                _allocator.SyncAll(also: manifest);
+                File.Move(temp, path, overwrite: true);
+                // The rename (and, after a store's first save, the names of its folder and block folder) made durable.
+                DiskSync.SyncFolder(_folder);
+                if (!_folderNameDurable)
+                {
+                    DiskSync.SyncFolder(Path.GetDirectoryName(_folder) ?? _folder);
+                    _folderNameDurable = true;
+                }
+            });
             m.Reply.TrySetResult(true);
         }
         catch (Exception e)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
 using LumieraVault.Audio.Blocks;
@@ -37,35 +38,31 @@ internal sealed class Manifest
 
     public List<Group> Groups { get; }
 
-    public static byte[] Write(SampleStore store)
+    /// <summary>The manifest of <paramref name="store"/> as it is now, checksum included.</summary>
+    public static ReadOnlyMemory<byte> Write(SampleStore store)
     {
         // Sequences first: every block they name was sealed before it was published, so the groups read after
         // them hold it.
         var sequences = store.AllSequences.Select(s => (s, table: s.EncodePageTable())).ToList();
         var groups = store.Blocks.All.Select(g => (g, g.Sealed)).ToList();
 
-        using var ms = new MemoryStream();
+        // Sized for what it will hold (summaries 16 bytes per 256 samples, page tables 4 bytes per block and their
+        // events), so that the stream does not grow: growing copies megabytes into a new large object.
+        long summaryBytes = groups.Sum(x => (long)x.Sealed * BlockGroup.FinePerBlock(x.g.Format) * SummaryBytes + 9);
+        long tableBytes = sequences.Sum(x => 64L + 3 * x.s.Name.Length + 4L * x.table.Count + 64L * x.table.Events.Count);
+        using var ms = new MemoryStream((int)Math.Min(Array.MaxLength, 64 + summaryBytes + tableBytes));
         using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
             w.Write(Version);
             w.Write(groups.Count);
+            var buffer = new byte[AudioLayout.MaxFinePerBlock * SummaryBytes];
             foreach (var (g, sealedBlocks) in groups)
             {
                 w.Write(g.Number);
                 w.Write((byte)g.Format);
                 w.Write(sealedBlocks);
-                int fine = BlockGroup.FinePerBlock(g.Format);
-                for (int b = 0; b < sealedBlocks; b++)
-                {
-                    for (int k = 0; k < fine; k++)
-                    {
-                        var s = g.Fine[b * AudioLayout.MaxFinePerBlock + k];
-                        w.Write(s.Min);
-                        w.Write(s.Max);
-                        w.Write(s.SumOfSquares);
-                    }
-                }
+                WriteSummaries(w, g, sealedBlocks, buffer);
             }
             w.Write(sequences.Count);
             foreach (var (s, table) in sequences)
@@ -79,9 +76,35 @@ internal sealed class Manifest
             }
         }
         ulong hash = XxHash64.HashToUInt64(ms.GetBuffer().AsSpan(0, (int)ms.Length));
-        ms.Write(BitConverter.GetBytes(hash));
-        return ms.ToArray();
+        Span<byte> tail = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(tail, hash);
+        ms.Write(tail);
+        return ms.GetBuffer().AsMemory(0, (int)ms.Length);
     }
+
+    /// <summary>
+    /// The fine summaries of a group's sealed blocks, a block's in one write, each as BinaryWriter would write it
+    /// (little-endian min, max, sum of squares): most of a manifest's bytes.
+    /// </summary>
+    private static void WriteSummaries(BinaryWriter w, BlockGroup g, int sealedBlocks, byte[] buffer)
+    {
+        int fine = BlockGroup.FinePerBlock(g.Format);
+        for (int b = 0; b < sealedBlocks; b++)
+        {
+            var summaries = g.Fine.AsSpan(b * AudioLayout.MaxFinePerBlock, fine);
+            for (int k = 0; k < summaries.Length; k++)
+            {
+                var to = buffer.AsSpan(k * SummaryBytes, SummaryBytes);
+                BinaryPrimitives.WriteSingleLittleEndian(to, summaries[k].Min);
+                BinaryPrimitives.WriteSingleLittleEndian(to[4..], summaries[k].Max);
+                BinaryPrimitives.WriteDoubleLittleEndian(to[8..], summaries[k].SumOfSquares);
+            }
+            w.Write(buffer, 0, fine * SummaryBytes);
+        }
+    }
+
+    /// <summary>Bytes of one fine summary in the manifest: min and max (float), sum of squares (double).</summary>
+    private const int SummaryBytes = 16;
 
     /// <summary>The manifest at <paramref name="path"/>, or null if there is none (a new store).</summary>
     public static async Task<Manifest?> ReadAsync(string path)
