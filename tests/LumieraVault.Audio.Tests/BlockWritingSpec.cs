@@ -174,7 +174,7 @@ public sealed class BlockWritingSpec : AudioSpec
 
         await store.SaveAsync();
 
-        Assert.Equal(["store.manifest"], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).ToArray());
+        Assert.Equal(["store.lock", "store.manifest"], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).Order().ToArray());
         var saved = GroupFiles(store);
         await store.DisposeAsync();
         var reopened = await OpenStoreAsync("many-groups");
