@@ -20,10 +20,6 @@ internal sealed class BlockAllocator : IDisposable
     private readonly HashSet<int> _lent = new();
     private bool _closed;
     private bool _namesMade;
-    private readonly List<(int Number, SafeFileHandle Handle)> _toSyncEarly = new();
-    private readonly HashSet<int> _syncedEarly = new();
-    private bool _earlySyncing;
-    private Exception? _earlyFailure;
 
     public BlockAllocator(Vault vault, string folder, BlockTable blocks)
     {
@@ -93,8 +89,8 @@ internal sealed class BlockAllocator : IDisposable
     }
 
     /// <summary>
-    /// A writer is done with a lease; a group with free slots goes to the next writer of its format, and a full one
-    /// to the early syncer (<see cref="SyncEarly"/>).
+    /// A writer is done with a lease; a group with free slots goes to the next writer of its format, and a full one's
+    /// write-back to the disk is started (<see cref="DiskSync.StartWriteback"/>, on the writer's thread).
     /// </summary>
     public void Return(GroupLease lease)
     {
@@ -106,80 +102,9 @@ internal sealed class BlockAllocator : IDisposable
             full = lease.Group.Sealed >= AudioLayout.BlocksPerGroup;
             if (!full) Spare(lease.Group.Format).Enqueue(lease.Group);
         }
-        if (full) SyncEarly(lease.Group.Number, lease.Handle);
-    }
-
-    /// <summary>
-    /// No write comes to a full group again: a background thread fsyncs it now, while the writer goes on with the
-    /// next, so that the disk (and a virtual disk's host) writes during a long append rather than all at the save,
-    /// which then skips the groups synced so. Groups that fill while a batch syncs make the next batch.
-    /// </summary>
-    private void SyncEarly(int number, SafeFileHandle handle)
-    {
-        lock (_gate)
-        {
-            if (_closed) return;
-            _toSyncEarly.Add((number, handle));
-            if (_earlySyncing) return;
-            _earlySyncing = true;
-        }
-        new Thread(SyncEarlyLoop, 256 * 1024) { IsBackground = true, Name = "lumiera-audio-early-sync" }.Start();
-    }
-
-    private void SyncEarlyLoop()
-    {
-        while (true)
-        {
-            (int Number, SafeFileHandle Handle)[] batch;
-            lock (_gate)
-            {
-                if (_closed || _toSyncEarly.Count == 0)
-                {
-                    _toSyncEarly.Clear();
-                    _earlySyncing = false;
-                    return;
-                }
-                batch = _toSyncEarly.ToArray();
-                _toSyncEarly.Clear();
-            }
-            var synced = new bool[batch.Length];
-            var calls = new List<Action>(batch.Length);
-            for (int i = 0; i < batch.Length; i++)
-            {
-                int at = i;
-                calls.Add(() =>
-                {
-                    try
-                    {
-                        RandomAccess.FlushToDisk(batch[at].Handle);
-                        synced[at] = true;
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // Closed meanwhile (a save synced and closed it, or the group was discarded).
-                    }
-                });
-            }
-            Exception? failure = null;
-            try
-            {
-                RunSideBySide(calls);
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-            lock (_gate)
-            {
-                // A failed fsync may have dropped the dirty pages and cleared the error: a later fsync would succeed
-                // without the blocks on the disk. So the failure stays, and every save after it fails.
-                if (failure is not null) _earlyFailure ??= failure;
-                for (int i = 0; i < batch.Length; i++)
-                {
-                    if (synced[i]) _syncedEarly.Add(batch[i].Number);
-                }
-            }
-        }
+        // No write comes to a full group again: the disk can start on it now, while the writer goes on with the
+        // next, so that a save after a long append finds most of it written (it still fsyncs every group).
+        if (full) DiskSync.StartWriteback(lease.Handle);
     }
 
     /// <summary>
@@ -199,7 +124,6 @@ internal sealed class BlockAllocator : IDisposable
                 if (_blocks[number] is not { } group || group.OpenedReadFile is not null) continue;
                 _lent.Remove(number);
                 if (_handles.Remove(number, out var handle)) handle.Dispose();
-                _syncedEarly.Remove(number);
                 _blocks.Remove(number);
                 discarded.Add(number);
                 try
@@ -230,26 +154,20 @@ internal sealed class BlockAllocator : IDisposable
     public void SyncAll(SafeFileHandle? also = null)
     {
         List<(int Number, SafeFileHandle Handle)> open;
-        HashSet<int> skipped;
         bool names;
         lock (_gate)
         {
             // Closed, the descriptors are gone: nothing written since the last save can be made durable now.
             if (_closed) throw new AudioException(AudioError.StoreClosed, $"The store in '{_folder}' is closed.");
-            if (_earlyFailure is { } early)
-                throw new AudioException(AudioError.IoError, $"Blocks written to '{_folder}' may be lost: syncing a full block group failed: {early.Message}", early);
             open = _handles.Select(kv => (kv.Key, kv.Value)).ToList();
-            skipped = open.Where(o => _syncedEarly.Contains(o.Number)).Select(o => o.Number).ToHashSet();
             names = _namesMade;
             _namesMade = false;
         }
         var syncs = new List<Action>(open.Count + 2);
         if (names) syncs.Add(() => DiskSync.SyncFolder(Path.Combine(_folder, "blocks")));
         if (also is not null) syncs.Add(() => RandomAccess.FlushToDisk(also));
-        foreach (var (number, handle) in open)
+        foreach (var (_, handle) in open)
         {
-            // Full and synced by the early syncer: nothing written since.
-            if (skipped.Contains(number)) continue;
             syncs.Add(() =>
             {
                 try
@@ -281,7 +199,6 @@ internal sealed class BlockAllocator : IDisposable
                 if (_lent.Contains(number) || _blocks[number] is not { } g || g.Sealed < AudioLayout.BlocksPerGroup) continue;
                 // Full and given back: no write comes again, so the next save need not sync it.
                 if (_handles.Remove(number)) handle.Dispose();
-                _syncedEarly.Remove(number);
             }
         }
     }
