@@ -300,12 +300,41 @@ public sealed class SampleStore : IAsyncDisposable
         return SaveCoreAsync();
     }
 
-    private Task SaveCoreAsync()
+    private async Task SaveCoreAsync()
     {
         var bytes = Manifest.Write(this);
+        // The manifest ends with its checksum: the same bytes as the last one saved mean nothing changed since, and the
+        // save (a rewrite and fsyncs of megabytes for a long sequence) is skipped: a close right after a save costs nothing.
+        ulong checksum = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes.Span[^8..]);
+        long order;
+        lock (_gate)
+        {
+            if (_saved is { } last && last.Checksum == checksum && last.Length == bytes.Length) return;
+            order = ++_saveOrder;
+        }
         var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return Track(_pendingSaves, reply, new BlockStoreProtocol.Save(bytes, reply));
+        (ulong, int)? outcome = null;
+        try
+        {
+            await Track(_pendingSaves, reply, new BlockStoreProtocol.Save(bytes, reply));
+            outcome = (checksum, bytes.Length);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                // Saves run in the order they were asked for: only the latest one asked describes the file on disk. One that
+                // failed leaves it unknown (it may have failed after the rename), so the next save writes whatever it has.
+                if (order > _savedOrder) (_savedOrder, _saved) = (order, outcome);
+            }
+        }
     }
+
+    private long _saveOrder;
+    private long _savedOrder;
+
+    /// <summary>The checksum and length of the manifest last saved by this store (none until its first save).</summary>
+    private (ulong Checksum, int Length)? _saved;
 
     /// <summary>Finishes every append, saves, and closes the store's files. Dispose the walkers first.</summary>
     public async ValueTask DisposeAsync()

@@ -333,6 +333,35 @@ public sealed class SampleStoreSpec : AudioSpec
     }
 
     [Fact]
+    public async Task A_save_or_close_with_nothing_changed_since_the_last_save_writes_nothing_and_one_after_a_change_does()
+    {
+        string folder = Temp.Sub("unchanged");
+        string manifest = Path.Combine(folder, "store.manifest");
+        var store = await SampleStore.OpenAsync(Sys, folder);
+        var s = await FilledAsync(store, "mono", Tone(5000, 4));
+        await store.SaveAsync();
+        var written = File.GetLastWriteTimeUtc(manifest);
+        byte[] bytes = File.ReadAllBytes(manifest);
+
+        await store.SaveAsync();
+        Assert.Equal(written, File.GetLastWriteTimeUtc(manifest));
+        // An edit and its undo: the same state as the one saved, so still nothing to write.
+        s.Apply(new SequenceEdit.Cut(100, 200));
+        s.Undo();
+        await store.DisposeAsync();
+        Assert.Equal(written, File.GetLastWriteTimeUtc(manifest));
+        Assert.Equal(bytes, File.ReadAllBytes(manifest));
+
+        var again = await SampleStore.OpenAsync(Sys, folder);
+        var t = again.GetSequence("mono");
+        t.Apply(new SequenceEdit.Cut(100, 200));
+        await again.DisposeAsync();
+        Assert.NotEqual(bytes, File.ReadAllBytes(manifest));
+        var third = await OpenStoreAsync("unchanged");
+        Assert.Equal(5000 - 200, third.GetSequence("mono").Length);
+    }
+
+    [Fact]
     public async Task A_store_whose_actor_system_terminated_fails_appends_by_name_instead_of_hanging()
     {
         var system = Akka.Actor.ActorSystem.Create("audio-terminated", Config);
