@@ -1,17 +1,15 @@
 using System.Diagnostics.Metrics;
+using LumieraVault.Statistics;
 
 namespace LumieraVault.Cluster.Files;
 
 /// <summary>
-/// The statistics of frames that cross nodes, under the meter <c>LumieraVault.Cluster</c>; every instrument carries the tag
-/// <c>node</c> with the actor system's name.
+/// The statistics of frames that cross nodes, on the vault's meter (<c>LumieraVault</c>) like every other part's; every
+/// instrument carries the tag <c>vault</c> with the actor system's name.
 /// </summary>
 public sealed class ClusterFilesMetrics : IDisposable
 {
-    /// <summary>The name of the meter.</summary>
-    public const string MeterName = "LumieraVault.Cluster";
-
-    private readonly Meter _meter = new(MeterName, "1.0");
+    private readonly Meter _meter = new(VaultMetrics.MeterName, "1.0");
     private readonly KeyValuePair<string, object?> _tag;
     private readonly Counter<long> _requests;
     private readonly Counter<long> _bytes;
@@ -24,7 +22,7 @@ public sealed class ClusterFilesMetrics : IDisposable
 
     internal ClusterFilesMetrics(string node)
     {
-        _tag = new("node", node);
+        _tag = new("vault", node);
         _requests = _meter.CreateCounter<long>("lumiera.cluster.frames.remote", "{request}", "frame requests sent to another node");
         _bytes = _meter.CreateCounter<long>("lumiera.cluster.frames.remote.bytes", "By", "bytes of frames received from other nodes");
         _retries = _meter.CreateCounter<long>("lumiera.cluster.frames.retries", "{request}", "remote requests sent again (no answer in time, or a node left)");
