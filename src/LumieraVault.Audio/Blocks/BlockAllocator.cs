@@ -1,4 +1,4 @@
-using LumieraVault.Audio.Persistence;
+using LumieraVault.Native;
 using Microsoft.Win32.SafeHandles;
 
 namespace LumieraVault.Audio.Blocks;
@@ -90,7 +90,7 @@ internal sealed class BlockAllocator : IDisposable
 
     /// <summary>
     /// A writer is done with a lease; a group with free slots goes to the next writer of its format, and a full one's
-    /// write-back to the disk is started (<see cref="DiskSync.StartWriteback"/>, on the writer's thread).
+    /// write-back to the disk is started (<see cref="FileSync.StartWriteback"/>, on the writer's thread).
     /// </summary>
     public void Return(GroupLease lease)
     {
@@ -104,7 +104,7 @@ internal sealed class BlockAllocator : IDisposable
         }
         // No write comes to a full group again: the disk can start on it now, while the writer goes on with the
         // next, so that a save after a long append finds most of it written (it still fsyncs every group).
-        if (full) DiskSync.StartWriteback(lease.Handle);
+        if (full) FileSync.StartWriteback(lease.Handle);
     }
 
     /// <summary>
@@ -164,7 +164,7 @@ internal sealed class BlockAllocator : IDisposable
             _namesMade = false;
         }
         var syncs = new List<Action>(open.Count + 2);
-        if (names) syncs.Add(() => DiskSync.SyncFolder(Path.Combine(_folder, "blocks")));
+        if (names) syncs.Add(() => FileSync.SyncFolder(Path.Combine(_folder, "blocks"), strict: true));
         if (also is not null) syncs.Add(() => RandomAccess.FlushToDisk(also));
         foreach (var (_, handle) in open)
         {

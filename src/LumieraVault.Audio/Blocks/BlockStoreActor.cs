@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using LumieraVault.Audio.Persistence;
+using LumieraVault.Native;
 using static LumieraVault.Audio.Blocks.BlockStoreProtocol;
 
 namespace LumieraVault.Audio.Blocks;
@@ -59,10 +60,10 @@ internal sealed class BlockStoreActor : ReceiveActor
                 _allocator.SyncAll(also: manifest);
                 File.Move(temp, path, overwrite: true);
                 // The rename (and, after a store's first save, the names of its folder and block folder) made durable.
-                DiskSync.SyncFolder(_folder);
+                FileSync.SyncFolder(_folder, strict: true);
                 if (!_folderNameDurable)
                 {
-                    DiskSync.SyncFolder(Path.GetDirectoryName(_folder) ?? _folder);
+                    FileSync.SyncFolder(Path.GetDirectoryName(_folder) ?? _folder, strict: true);
                     _folderNameDurable = true;
                 }
             });

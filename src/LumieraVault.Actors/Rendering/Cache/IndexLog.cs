@@ -98,7 +98,7 @@ internal sealed partial class IndexLog : IDisposable
             RandomAccess.FlushToDisk(handle);
         }
         File.Move(temp, path, overwrite: true);
-        SyncFolder(Path.GetDirectoryName(path)!);
+        Native.FileSync.SyncFolder(Path.GetDirectoryName(path)!, strict: false);
         var appender = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite);
         return new IndexLog(path, appender, bytes.Length);
     }
@@ -154,28 +154,4 @@ internal sealed partial class IndexLog : IDisposable
             BinaryPrimitives.ReadUInt64LittleEndian(src[36..]));
         return true;
     }
-
-    /// <summary>Makes a rename in <paramref name="folder"/> durable: .NET cannot open a folder, so fsync it through libc.</summary>
-    public static void SyncFolder(string folder)
-    {
-        int fd = Open(folder, ORdOnly | OCloExec);
-        if (fd < 0) return; // some file systems refuse; the rename is then as durable as they make it
-        try
-        {
-            _ = Fsync(fd);
-        }
-        finally
-        {
-            _ = Native.Libc.Close(fd);
-        }
-    }
-
-    // O_RDONLY opens a folder on every Linux architecture; O_DIRECTORY's value differs between x64 and arm64.
-    private const int ORdOnly = 0, OCloExec = 0x80000;
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
 }

@@ -316,7 +316,7 @@ public sealed class RenderCache : IAsyncDisposable
             if (!segment.NameDurable)
             {
                 // fsync of a new file does not make its name durable: without this, a crash could lose a segment the log names.
-                IndexLog.SyncFolder(_folder);
+                Native.FileSync.SyncFolder(_folder, strict: false);
                 segment.NameDurable = true;
             }
             // The writer's pin keeps the window mapped, so this is the fast path; the frame keeps it mapped after the writer goes.
