@@ -32,7 +32,7 @@ public sealed record ClusterFilesSettings
     /// <summary>Reads the settings from <paramref name="config"/>, falling back to the reference defaults.</summary>
     public static ClusterFilesSettings From(Config config)
     {
-        var root = config.IsEmpty || ReferenceEquals(config, ClusterNodeSettings.Reference) ? ClusterNodeSettings.Reference : config.WithFallback(ClusterNodeSettings.Reference);
+        var root = ClusterNodeSettings.OverReference(config);
         var c = root.GetConfig("lumiera.cluster.files");
         string media = c.GetString("media-root", "");
         return new ClusterFilesSettings

@@ -56,6 +56,10 @@ public static class ClusterConfig
     /// <summary>A HOCON string literal of <paramref name="value"/>.</summary>
     internal static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
+    /// <summary>A HOCON duration of whole milliseconds (rounded up) for <paramref name="value"/>, or null when it is not set.</summary>
+    internal static string? Duration(TimeSpan? value)
+        => value is { } v ? ((long)Math.Ceiling(v.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms" : null;
+
     /// <summary>A HOCON list of string literals.</summary>
     internal static string List(IEnumerable<string> values) => "[" + string.Join(", ", values.Select(Quote)) + "]";
 }

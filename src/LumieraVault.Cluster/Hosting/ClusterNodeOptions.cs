@@ -53,7 +53,7 @@ public sealed class ClusterNodeOptions
         if (Files is { } files)
         {
             Add("files.media-root", files.MediaRoot is null ? null : ClusterConfig.Quote(files.MediaRoot));
-            Add("files.attempt-timeout", files.AttemptTimeout is { } t ? ((long)Math.Ceiling(t.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms" : null);
+            Add("files.attempt-timeout", ClusterConfig.Duration(files.AttemptTimeout));
             Add("files.max-attempts", files.MaxAttempts?.ToString(CultureInfo.InvariantCulture));
             Add("files.shards", files.Shards?.ToString(CultureInfo.InvariantCulture));
             Add("files.open-through-vault", files.OpenThroughVault is { } through ? (through ? "on" : "off") : null);

@@ -29,10 +29,14 @@ public sealed record ClusterNodeSettings
     /// <summary>The embedded reference configuration with every default.</summary>
     public static Config Reference { get; } = LoadReference();
 
+    /// <summary><paramref name="config"/> over the reference defaults (the reference itself when it is empty or is the reference).</summary>
+    internal static Config OverReference(Config config)
+        => config.IsEmpty || ReferenceEquals(config, Reference) ? Reference : config.WithFallback(Reference);
+
     /// <summary>Reads the settings from <paramref name="config"/>, falling back to the reference defaults.</summary>
     public static ClusterNodeSettings From(Config config)
     {
-        var c = (config.IsEmpty || ReferenceEquals(config, Reference) ? Reference : config.WithFallback(Reference)).GetConfig("lumiera.cluster");
+        var c = OverReference(config).GetConfig("lumiera.cluster");
         return new ClusterNodeSettings
         {
             Enabled = c.GetBoolean("enabled", false),

@@ -26,8 +26,7 @@ public sealed record RenderFarmSettings
     /// <summary>Reads the settings from <paramref name="config"/>, falling back to the reference defaults.</summary>
     public static RenderFarmSettings From(Config config)
     {
-        var reference = ClusterNodeSettings.Reference;
-        var c = (config.IsEmpty || ReferenceEquals(config, reference) ? reference : config.WithFallback(reference)).GetConfig("lumiera.cluster.render");
+        var c = ClusterNodeSettings.OverReference(config).GetConfig("lumiera.cluster.render");
         return new RenderFarmSettings
         {
             JobsPerWorker = c.GetInt("jobs-per-worker", 2),
@@ -79,11 +78,10 @@ public sealed class RenderFarmOptions
         {
             if (value is not null) sb.Append("lumiera.cluster.render.").Append(key).Append(" = ").Append(value).Append('\n');
         }
-        static string? Ms(TimeSpan? t) => t is { } v ? ((long)Math.Ceiling(v.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms" : null;
         Add("jobs-per-worker", JobsPerWorker?.ToString(CultureInfo.InvariantCulture));
-        Add("attempt-timeout", Ms(AttemptTimeout));
+        Add("attempt-timeout", ClusterConfig.Duration(AttemptTimeout));
         Add("max-attempts", MaxAttempts?.ToString(CultureInfo.InvariantCulture));
-        Add("default-deadline", Ms(DefaultDeadline));
-        Add("check-interval", Ms(CheckInterval));
+        Add("default-deadline", ClusterConfig.Duration(DefaultDeadline));
+        Add("check-interval", ClusterConfig.Duration(CheckInterval));
     }
 }
