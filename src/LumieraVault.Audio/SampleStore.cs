@@ -4,6 +4,7 @@ using LumieraVault.Audio.Hosting;
 using LumieraVault.Audio.Persistence;
 using LumieraVault.Audio.Walking;
 using LumieraVault.Files;
+using LumieraVault.Native;
 
 namespace LumieraVault.Audio;
 
@@ -25,21 +26,12 @@ public sealed class SampleStore : IAsyncDisposable
     private volatile bool _terminated;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<bool>, byte> _pendingSaves = new();
 
-    /// <summary>flock's answer when another open file description holds the lock (.NET passes the errno as the HResult).</summary>
-    private const int EWouldBlock = 11;
+    /// <summary>The store's claim on its folder (an exclusive lock on <c>store.lock</c>) while it is open.</summary>
+    private readonly FolderClaim _claim;
 
-    /// <summary>Held open without sharing while the store is open (an exclusive lock on <c>store.lock</c>).</summary>
-    private readonly FileStream _ownership;
-
-    /// <summary>The stores open in this process by folder, to release the lock of one whose actor system ended unclosed.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SampleStore> OpenFolders = new();
-
-    private readonly ActorSystem _system;
-
-    private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks, FileStream ownership, bool folderMade)
+    private SampleStore(ActorSystem system, string folder, AudioSettings settings, BlockTable blocks, FolderClaim claim, bool folderMade)
     {
-        _system = system;
-        _ownership = ownership;
+        _claim = claim;
         Folder = folder;
         Settings = settings;
         Blocks = blocks;
@@ -57,14 +49,7 @@ public sealed class SampleStore : IAsyncDisposable
         var stopped = new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed: its actor system terminated.");
         foreach (var save in _pendingSaves.Keys) save.TrySetException(stopped);
         Allocator.Dispose();
-        Release();
-    }
-
-    /// <summary>Gives the folder up (the lock file closed); safe to call more than once.</summary>
-    private void Release()
-    {
-        OpenFolders.TryRemove(new KeyValuePair<string, SampleStore>(Folder, this));
-        _ownership.Dispose();
+        _claim.Release();
     }
 
     private Task<T> Track<T>(System.Collections.Concurrent.ConcurrentDictionary<TaskCompletionSource<T>, byte> pending, TaskCompletionSource<T> reply, object message)
@@ -118,37 +103,29 @@ public sealed class SampleStore : IAsyncDisposable
         {
             throw new AudioException(AudioError.IoError, $"Cannot make the store folder '{full}': {e.Message}", e);
         }
-        // A store of this folder whose actor system ended without closing it: the continuation that releases its lock may
-        // not have run yet.
-        if (OpenFolders.TryGetValue(full, out var previous) && previous._system.WhenTerminated.IsCompleted) previous.Release();
-        var ownership = Own(full);
+        var claim = Claim(system, full);
         try
         {
-            var store = await OpenOwnedAsync(system, full, settings, ownership, folderMade);
-            OpenFolders[full] = store;
-            return store;
+            return await OpenOwnedAsync(system, full, settings, claim, folderMade);
         }
         catch
         {
-            ownership.Dispose();
+            claim.Release();
             throw;
         }
     }
 
     /// <summary>
-    /// Takes the store's folder: an exclusive lock on its <c>store.lock</c>, so that a second opening of the same store (which
-    /// would take the first one's unsaved block groups for orphans) is refused by name instead.
+    /// Takes the store's folder (an exclusive lock on its <c>store.lock</c>), so that a second opening of the same store,
+    /// which would take the first one's unsaved block groups for orphans, is refused by name instead.
     /// </summary>
-    private static FileStream Own(string folder)
+    private static FolderClaim Claim(ActorSystem system, string folder)
     {
-        string path = Path.Combine(folder, "store.lock");
         try
         {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e) when ((e.HResult & 0xFFFF) == EWouldBlock)
-        {
-            throw new AudioException(AudioError.StoreInUse, $"The store in '{folder}' is open already (in this process or another); close it there first.", e);
+            // A store whose system ended unclosed has its own continuation for the rest (its allocator, its saves).
+            return FolderClaim.TryTake(folder, "store.lock", system, static () => { })
+                ?? throw new AudioException(AudioError.StoreInUse, $"The store in '{folder}' is open already (in this process or another); close it there first.");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -156,7 +133,7 @@ public sealed class SampleStore : IAsyncDisposable
         }
     }
 
-    private static async Task<SampleStore> OpenOwnedAsync(ActorSystem system, string full, AudioSettings settings, FileStream ownership, bool folderMade)
+    private static async Task<SampleStore> OpenOwnedAsync(ActorSystem system, string full, AudioSettings settings, FolderClaim claim, bool folderMade)
     {
         var manifest = await Manifest.ReadAsync(BlockStoreActor.ManifestPath(full));
         var vault = Vault.Get(system);
@@ -181,7 +158,7 @@ public sealed class SampleStore : IAsyncDisposable
             }
         }
         DeleteOrphans(full, manifest);
-        var store = new SampleStore(system, full, settings, blocks, ownership, folderMade);
+        var store = new SampleStore(system, full, settings, blocks, claim, folderMade);
         manifest?.RestoreSequences(store);
         return store;
     }
@@ -353,7 +330,7 @@ public sealed class SampleStore : IAsyncDisposable
         }
         finally
         {
-            Release();
+            _claim.Release();
         }
     }
 

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using LumieraVault.Files;
 using LumieraVault.Frames;
+using LumieraVault.Native;
 
 namespace LumieraVault.Rendering.Cache;
 
@@ -25,18 +26,12 @@ public sealed class RenderCache : IAsyncDisposable
     private const string IndexFileName = "index.log";
     private const string LockFileName = "lock";
 
-    // flock's answer when another open file description holds the lock; .NET passes the errno as the HResult.
-    private const int EWouldBlock = 11;
-
-    /// <summary>The open render caches of this process by folder, so that a cache whose actor system stopped gives its folder up at once.</summary>
-    private static readonly ConcurrentDictionary<string, RenderCache> OpenFolders = new();
-
     private readonly ActorSystem _system;
     private readonly Vault _vault;
     private readonly RenderCacheOptions _options;
     private readonly string _folder;
     private readonly ILoggingAdapter _log;
-    private readonly FileStream _lockFile;
+    private readonly FolderClaim _claim;
     private readonly RenderCacheMetrics _metrics;
 
     // The index and the segment table, guarded by _gate.
@@ -56,18 +51,16 @@ public sealed class RenderCache : IAsyncDisposable
 
     private long _hits, _misses, _evictions, _damaged, _commits;
     private int _disposed;
-    private int _released;
 
-    private RenderCache(ActorSystem system, RenderCacheOptions options, string folder, FileStream lockFile)
+    private RenderCache(ActorSystem system, RenderCacheOptions options, string folder, FolderClaim claim)
     {
         _system = system;
         _vault = Vault.Get(system);
         _options = options;
         _folder = folder;
-        _lockFile = lockFile;
+        _claim = claim;
         _log = Logging.GetLogger(system, typeof(RenderCache));
         _metrics = new RenderCacheMetrics(system.Name, () => Statistics);
-        system.WhenTerminated.ContinueWith(static (_, self) => ((RenderCache)self!).ReleaseFiles(), this, TaskScheduler.Default);
     }
 
     /// <summary>The folder the cache uses (full path).</summary>
@@ -107,26 +100,19 @@ public sealed class RenderCache : IAsyncDisposable
             {
                 throw VaultErrors.FromIo(e, folder);
             }
-            if (OpenFolders.TryGetValue(folder, out var previous))
-            {
-                if (!previous._system.WhenTerminated.IsCompleted) throw InUse(folder, null);
-                previous.ReleaseFiles(); // its system stopped and the continuation that would release them may not have run yet
-            }
-            FileStream lockFile;
+            // One render cache per folder, in this process or another; its files are released with the claim (the cache
+            // disposed, or its actor system ended).
+            RenderCache? cache = null;
+            FolderClaim claim;
             try
             {
-                // FileShare.None takes an exclusive flock: a second render cache on the folder, in any process, is refused.
-                lockFile = new FileStream(Path.Combine(folder, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException e) when ((e.HResult & 0xFFFF) == EWouldBlock)
-            {
-                throw InUse(folder, e);
+                claim = FolderClaim.TryTake(folder, LockFileName, system, () => cache?.ReleaseOwnFiles()) ?? throw InUse(folder, null);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw VaultErrors.FromIo(e, folder);
             }
-            var cache = new RenderCache(system, options, folder, lockFile);
+            cache = new RenderCache(system, options, folder, claim);
             try
             {
                 cache.Load();
@@ -136,7 +122,6 @@ public sealed class RenderCache : IAsyncDisposable
                 cache.ReleaseFiles();
                 throw VaultErrors.FromIo(e, Path.Combine(folder, IndexFileName));
             }
-            OpenFolders[folder] = cache;
             return Task.FromResult(cache);
         }
         catch (VaultException e)
@@ -403,11 +388,13 @@ public sealed class RenderCache : IAsyncDisposable
     private static VaultException InUse(string folder, Exception? inner) => new(VaultError.FileInUse,
         $"The render cache folder '{folder}' is in use by another render cache (in this or another process); dispose that one first or use another folder.", inner) { Path = folder };
 
-    private void ReleaseFiles()
+    /// <summary>Closes the index log and gives the folder up (once; also when the actor system ends).</summary>
+    private void ReleaseFiles() => _claim.Release();
+
+    /// <summary>What the claim's release does for this cache: no more use, the index log closed.</summary>
+    private void ReleaseOwnFiles()
     {
-        if (Interlocked.Exchange(ref _released, 1) != 0) return;
         Interlocked.Exchange(ref _disposed, 1);
-        OpenFolders.TryRemove(new KeyValuePair<string, RenderCache>(_folder, this));
         // Appends hold the log gate for a write and an fsync at most: wait for the one in progress.
         _logGate.Wait();
         try
@@ -418,7 +405,6 @@ public sealed class RenderCache : IAsyncDisposable
         {
             _logGate.Release();
         }
-        _lockFile.Dispose();
         _metrics.Dispose();
     }
 
