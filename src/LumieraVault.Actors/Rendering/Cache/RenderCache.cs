@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.IO.Hashing;
 using Akka.Actor;
 using Akka.Event;
@@ -26,7 +25,6 @@ public sealed class RenderCache : IAsyncDisposable
     private const string IndexFileName = "index.log";
     private const string LockFileName = "lock";
 
-    private readonly ActorSystem _system;
     private readonly Vault _vault;
     private readonly RenderCacheOptions _options;
     private readonly string _folder;
@@ -54,7 +52,6 @@ public sealed class RenderCache : IAsyncDisposable
 
     private RenderCache(ActorSystem system, RenderCacheOptions options, string folder, FolderClaim claim)
     {
-        _system = system;
         _vault = Vault.Get(system);
         _options = options;
         _folder = folder;
