@@ -320,6 +320,7 @@ public sealed class PrefetchPlayback : IDisposable
         var paused = GC.GetTotalPauseDuration();
         int collections = GC.CollectionCount(0);
         long start = Stopwatch.GetTimestamp() + interval;
+        long? reportedBefore = HostPageReporting.ReportedKib;
         for (int i = 0; i < order.Length; i++)
         {
             long due = start + i * interval;
@@ -350,8 +351,15 @@ public sealed class PrefetchPlayback : IDisposable
             }
         }
         if (dueAt is not null && way == PlaybackWay.Prefetch) ReportTrace(dueAt, notReadyFrames);
+        // LUMIERA_PREFETCH_SLOW=1: which frames of a prefetched run took over 0.5 ms (a stretch of them is the host reclaiming).
+        if (Environment.GetEnvironmentVariable("LUMIERA_PREFETCH_SLOW") == "1" && way == PlaybackWay.Prefetch)
+        {
+            var slow = Enumerable.Range(0, order.Length).Where(i => ready[i] > 500).Select(i => string.Create(CultureInfo.InvariantCulture, $"#{i}:{ready[i] / 1000:0.0}"));
+            Console.Error.WriteLine($"    slow frames (over 0.5 ms): {string.Join(' ', slow)}");
+        }
+        string reported = HostPageReporting.ReportedKib - reportedBefore is { } kib ? $"; host reclaimed {kib >> 10} MiB" : "";
         string gc = string.Create(CultureInfo.InvariantCulture,
-            $"{GC.CollectionCount(0) - collections} GCs, paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:0.0} ms; page faults per frame {faults / (double)order.Length:0.0}; {Probe} max {probe / 1000:0.000} ms; touch alone p50 {QuickHarness.Percentile(_touches.ToArray(), 50) / 1000:0.000} ms");
+            $"{GC.CollectionCount(0) - collections} GCs, paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:0.0} ms; page faults per frame {faults / (double)order.Length:0.0}; {Probe} max {probe / 1000:0.000} ms; touch alone p50 {QuickHarness.Percentile(_touches.ToArray(), 50) / 1000:0.000} ms{reported}");
         return new PlaybackRunResult(way, pattern, fps, order.Length, late, notReady, lateReady, ready, wake, preroll + "; " + gc);
     }
 

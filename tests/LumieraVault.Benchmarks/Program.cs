@@ -32,6 +32,8 @@ if (args.Length > 0 && args[0] == "--quick")
     var results = Console.Out;
     Console.SetOut(Console.Error);
     var clock = Stopwatch.StartNew();
+    using var reporting = HostPageReporting.Pause();
+    Console.Error.WriteLine($"== machine: {reporting}");
     foreach (var (name, run) in parts)
     {
         if (wanted.Count > 0 && !wanted.Contains(name)) continue;
