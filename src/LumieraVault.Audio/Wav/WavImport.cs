@@ -63,6 +63,8 @@ public static class WavImport
 
         var sequences = names.Select(n => store.CreateSequence(n, format, wav.SampleRate)).ToArray();
         int channels = sequences.Length;
+        // The group files are made ahead of need, beside the writers; those not used are deleted when this ends.
+        using var expected = store.ExpectAppends(format, reader.FrameCount, channels);
         try
         {
             // Each channel is decoded straight into its sequence's staged blocks (no array between; 16-bit samples stay
