@@ -344,6 +344,25 @@ public sealed class SampleStore : IAsyncDisposable
 
     internal void ReturnLease(GroupLease lease) => Allocator.Return(lease);
 
+    /// <summary>
+    /// Tells the store that <paramref name="sequences"/> appends of <paramref name="samples"/> samples each of
+    /// <paramref name="format"/> are coming (an import), so that it makes their group files ahead of need
+    /// (<see cref="BlockAllocator.Expect"/>); disposing the result ends that and deletes the files not used.
+    /// </summary>
+    internal ExpectedGroups ExpectAppends(SampleFormat format, long samples, int sequences)
+    {
+        long perGroup = (long)format.SamplesPerBlock() * AudioLayout.BlocksPerGroup;
+        long groups = (samples + perGroup - 1) / perGroup * sequences;
+        Allocator.Expect((int)Math.Min(groups, int.MaxValue));
+        return new ExpectedGroups(Allocator);
+    }
+
+    /// <summary>The scope of <see cref="ExpectAppends"/>.</summary>
+    internal readonly struct ExpectedGroups(BlockAllocator allocator) : IDisposable
+    {
+        public void Dispose() => allocator.EndExpect();
+    }
+
     internal void ThrowIfClosed()
     {
         if (_closed) throw new AudioException(AudioError.StoreClosed, $"The store in '{Folder}' is closed.");

@@ -183,6 +183,52 @@ public sealed class BlockWritingSpec : AudioSpec
         AssertSamples(samples.Select(x => x * SampleMath.Int16Scale).ToArray(), RenderAll(walker, reopened.GetSequence("long")));
     }
 
+    [Fact]
+    public async Task Imports_leave_only_the_group_files_they_filled_though_files_are_made_ahead_and_numbers_stay_dense()
+    {
+        string folder = Temp.Sub("made-ahead");
+        var store = await SampleStore.OpenAsync(Sys, folder);
+        // 2.5 groups per channel: the last group of each is partial, so the second import fills those first and needs
+        // fewer new groups than its length says; the files made ahead for it beyond that are deleted at its end.
+        int frames = 5 * GroupSamples16 / 2;
+        string path = StereoFile(Temp, "take.wav", frames);
+        await WavImport.ImportAsync(store, path, "first");
+        Assert.Equal(6, GroupFiles(store).Length);
+        await WavImport.ImportAsync(store, path, "second");
+
+        string[] expected = Enumerable.Range(0, 10).Select(n => BlockStoreActorPath(folder, n)).ToArray();
+        Assert.Equal(expected, GroupFiles(store));
+        await store.SaveAsync();
+        await store.DisposeAsync();
+        var reopened = await OpenStoreAsync("made-ahead");
+        Assert.Equal(expected, GroupFiles(reopened));
+        using var walker = reopened.CreateWalker();
+        foreach (string name in new[] { "first", "second" })
+        {
+            AssertSamples(Quantized(Tone(frames, 1)), RenderAll(walker, reopened.GetSequence(name + ".1")));
+            AssertSamples(Quantized(Tone(frames, 2)), RenderAll(walker, reopened.GetSequence(name + ".2")));
+        }
+    }
+
+    [Fact]
+    public async Task Group_files_made_ahead_for_appends_that_never_came_are_deleted_when_the_expectation_ends()
+    {
+        var store = await OpenStoreAsync();
+        var s = store.CreateSequence("one", SampleFormat.Int16);
+        using (store.ExpectAppends(SampleFormat.Int16, 40L * GroupSamples16, 1))
+        {
+            await s.AppendAsync(Pattern(GroupSamples16 + 10, seed: 3));
+            await s.FinishAppendAsync();
+        }
+        Assert.Equal([BlockStoreActorPath(store.Folder, 0), BlockStoreActorPath(store.Folder, 1)], GroupFiles(store));
+
+        // A new group after that gets the next number, not one of the files made ahead and deleted.
+        var t = store.CreateSequence("two", SampleFormat.Float32);
+        await t.AppendAsync(Tone(700));
+        await t.FinishAppendAsync();
+        Assert.Equal([BlockStoreActorPath(store.Folder, 0), BlockStoreActorPath(store.Folder, 1), BlockStoreActorPath(store.Folder, 2)], GroupFiles(store));
+    }
+
     private static string BlockStoreActorPath(string folder, int number) => Blocks.BlockAllocator.GroupPath(folder, number);
 
     /// <summary>Cancels after the import reported <paramref name="reports"/> blocks, on the importing thread.</summary>

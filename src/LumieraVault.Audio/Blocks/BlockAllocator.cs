@@ -20,12 +20,28 @@ internal sealed class BlockAllocator : IDisposable
     private readonly HashSet<int> _lent = new();
     private bool _closed;
     private bool _namesMade;
+    private int _nextNumber;
+
+    // Group files made ahead of need while an import runs (see Expect): empty 1 MiB files of no format yet, numbered,
+    // open for writing, in no table until a writer leases one. The maker thread holds _makeGate while it makes one
+    // (taken before _gate, never after), so whoever drains them waits for the one being made, and none is left behind.
+    private readonly object _makeGate = new();
+    private readonly Queue<(int Number, string Path, SafeFileHandle Handle)> _ready = new();
+    private readonly Queue<SafeFileHandle> _writebacks = new();
+    private int _expected;
+    private int _expecting;
+    private bool _makeFailed;
+    private Thread? _maker;
+
+    /// <summary>Group files made ahead at most: enough to stay ahead of two writers, few enough to drain quickly.</summary>
+    internal const int MakeAheadLimit = 64;
 
     public BlockAllocator(Vault vault, string folder, BlockTable blocks)
     {
         _vault = vault;
         _folder = folder;
         _blocks = blocks;
+        _nextNumber = blocks.Count;
         foreach (var g in blocks.All)
         {
             if (g.Sealed < AudioLayout.BlocksPerGroup) Spare(g.Format).Enqueue(g);
@@ -60,19 +76,24 @@ internal sealed class BlockAllocator : IDisposable
                     _lent.Add(group.Number);
                     return new GroupLease(group, handle, isNew: false);
                 }
-                int number = _blocks.Count;
-                string path = GroupPath(_folder, number);
-                var created = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
-                try
+                int number;
+                string path;
+                SafeFileHandle created;
+                if (_ready.TryDequeue(out var ready))
                 {
-                    // The whole group at once, as a hole: its readonly twin maps it whole, and the writes fill it.
-                    RandomAccess.SetLength(created, AudioLayout.GroupBytes);
+                    (number, path, created) = ready;
                 }
-                catch
+                else
                 {
-                    created.Dispose();
-                    File.Delete(path);
-                    throw;
+                    number = _nextNumber;
+                    path = GroupPath(_folder, number);
+                    created = MakeFile(path);
+                    _nextNumber = number + 1;
+                }
+                if (_expected > 0)
+                {
+                    _expected--;
+                    Monitor.PulseAll(_gate);
                 }
                 _namesMade = true;
                 var made = new BlockGroup(number, format, path, _vault, null, 0);
@@ -104,7 +125,176 @@ internal sealed class BlockAllocator : IDisposable
         }
         // No write comes to a full group again: the disk can start on it now, while the writer goes on with the
         // next, so that a save after a long append finds most of it written (it still fsyncs every group).
-        if (full) FileSync.StartWriteback(lease.Handle);
+        if (!full) return;
+        lock (_gate)
+        {
+            // While an import runs, the maker thread starts it, off the writer's way.
+            if (_maker is not null && !_closed)
+            {
+                _writebacks.Enqueue(lease.Handle);
+                Monitor.PulseAll(_gate);
+                return;
+            }
+        }
+        FileSync.StartWriteback(lease.Handle);
+    }
+
+    /// <summary>A new group file of 1 MiB, as a hole: its readonly twin maps it whole, and the writes fill it.</summary>
+    private static SafeFileHandle MakeFile(string path)
+    {
+        var created = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
+        try
+        {
+            RandomAccess.SetLength(created, AudioLayout.GroupBytes);
+            return created;
+        }
+        catch
+        {
+            created.Dispose();
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Says that writers are about to lease <paramref name="groups"/> new groups (an import that knows its length):
+    /// until <see cref="EndExpect"/>, a thread of the allocator's makes their files ahead of need (up to
+    /// <see cref="MakeAheadLimit"/> at a time) and starts the write-back of full groups, so that the writers find a
+    /// file ready instead of making it (a file system's inode allocation can take a millisecond or more) and do
+    /// not wait in the lock while the other makes one.
+    /// </summary>
+    public void Expect(int groups)
+    {
+        lock (_gate)
+        {
+            if (_closed) return;
+            if (_expecting == 0) _makeFailed = false;
+            _expecting++;
+            _expected += Math.Max(0, groups);
+            if (_maker is null)
+            {
+                _maker = new Thread(MakeAhead, 256 * 1024) { IsBackground = true, Name = "lumiera-audio-groups" };
+                _maker.Start();
+            }
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    /// <summary>
+    /// Ends an <see cref="Expect"/>: after the last, the files made ahead and not leased are deleted (no name is left
+    /// that the store does not list) and their numbers given out again; the maker thread ends.
+    /// </summary>
+    public void EndExpect()
+    {
+        lock (_gate)
+        {
+            if (_expecting > 0) _expecting--;
+            if (_expecting > 0) return;
+            _expected = 0;
+            Monitor.PulseAll(_gate);
+        }
+        DrainReady();
+    }
+
+    /// <summary>Deletes the files made ahead and not leased, once the one being made (if any) is made.</summary>
+    private void DrainReady()
+    {
+        List<(int Number, string Path, SafeFileHandle Handle)> drained;
+        lock (_makeGate)
+        {
+            lock (_gate)
+            {
+                if (_ready.Count == 0) return;
+                drained = [.. _ready];
+                _ready.Clear();
+                // Every number at or above the table's count is one of these (leases take theirs in the lock).
+                _nextNumber = _blocks.Count;
+            }
+            foreach (var (_, path, handle) in drained)
+            {
+                handle.Dispose();
+                try
+                {
+                    File.Delete(path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Left behind: the next open deletes it, as it is in no manifest.
+                }
+            }
+        }
+    }
+
+    /// <summary>The maker thread: starts write-backs handed to it and makes group files ahead while an import expects them.</summary>
+    private void MakeAhead()
+    {
+        var writebacks = new List<SafeFileHandle>();
+        while (true)
+        {
+            bool make, exit;
+            lock (_gate)
+            {
+                while (!_closed && _expecting > 0 && _writebacks.Count == 0 && !WantsFile()) Monitor.Wait(_gate);
+                // A write-back handed over is started even when the thread ends (closed, or nothing expected any more).
+                writebacks.AddRange(_writebacks);
+                _writebacks.Clear();
+                make = !_closed && WantsFile();
+                exit = _closed || _expecting == 0;
+                if (exit) _maker = null;
+            }
+            foreach (var handle in writebacks) FileSync.StartWriteback(handle);
+            writebacks.Clear();
+            if (exit) return;
+            if (make) MakeOne();
+        }
+    }
+
+    private bool WantsFile() => _expecting > 0 && !_makeFailed && _ready.Count < Math.Min(_expected, MakeAheadLimit);
+
+    private void MakeOne()
+    {
+        lock (_makeGate)
+        {
+            int number;
+            lock (_gate)
+            {
+                if (_closed || !WantsFile()) return;
+                number = _nextNumber++;
+            }
+            string path = GroupPath(_folder, number);
+            SafeFileHandle made;
+            try
+            {
+                made = MakeFile(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The writers make their own then, and report what fails to them.
+                lock (_gate)
+                {
+                    _makeFailed = true;
+                    if (_nextNumber == number + 1) _nextNumber = number;
+                }
+                return;
+            }
+            lock (_gate)
+            {
+                if (!_closed)
+                {
+                    _ready.Enqueue((number, path, made));
+                    return;
+                }
+            }
+            made.Dispose();
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left behind: the next open deletes it, as it is in no manifest.
+            }
+        }
     }
 
     /// <summary>
@@ -249,6 +439,9 @@ internal sealed class BlockAllocator : IDisposable
             _closed = true;
             foreach (var handle in _handles.Values) handle.Dispose();
             _handles.Clear();
+            _writebacks.Clear();
+            Monitor.PulseAll(_gate);
         }
+        DrainReady();
     }
 }

@@ -63,13 +63,18 @@ public static class WavImport
 
         var sequences = names.Select(n => store.CreateSequence(n, format, wav.SampleRate)).ToArray();
         int channels = sequences.Length;
+        // The group files are made ahead of need, beside the writers; those not used are deleted when this ends.
+        using var expected = store.ExpectAppends(format, reader.FrameCount, channels);
         try
         {
             // Each channel is decoded straight into its sequence's staged blocks (no array between; 16-bit samples stay
             // int16), summarized and written by its own writer: the channels after the first on the thread pool, at
             // the same time, each with its own staging, lease and group file. The reader's block is only read by them.
             var others = new Task[channels - 1];
-            while (reader.ReadBlock() > 0)
+            using var ahead = new ReadAhead(reader, cancellationToken);
+            long position = 0;
+            int frames;
+            while ((frames = ahead.Next()) > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 for (int c = 1; c < channels; c++)
@@ -88,7 +93,9 @@ public static class WavImport
                     await Task.WhenAll(others).ContinueWith(static _ => { }, TaskScheduler.Default);
                 }
                 await Task.WhenAll(others);
-                progress?.Report(reader.Position);
+                ahead.Done();
+                position += frames;
+                progress?.Report(position);
             }
             foreach (var s in sequences) await s.FinishAppendAsync();
         }
@@ -98,6 +105,135 @@ public static class WavImport
             throw;
         }
         return new WavImportResult(sequences, wav, reader.FrameCount, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Reads the file's blocks ahead on a thread of its own, into two buffers that take turns: while the channels
+    /// decode one block, the next is read, so that a file coming from the disk is read while the samples are
+    /// written (a plain loop waits for each read with nothing else to do). <see cref="Next"/> makes the next block
+    /// the reader's current one; <see cref="Done"/> gives its buffer back for the block after. Disposing stops the
+    /// thread and waits for it, so the reader is no longer used when the import disposes it.
+    /// </summary>
+    private sealed class ReadAhead : IDisposable
+    {
+        private readonly WavReader _reader;
+        private readonly object _gate = new();
+        private readonly Queue<byte[]> _free = new(2);
+        private byte[]? _ready;
+        private int _readyFrames;
+        private Exception? _failure;
+        private bool _ended, _stopped;
+        private byte[]? _current;
+        private readonly Thread _thread;
+        private readonly byte[][] _owned;
+        private readonly CancellationToken _cancellationToken;
+        private readonly CancellationTokenRegistration _wake;
+
+        public ReadAhead(WavReader reader, CancellationToken cancellationToken)
+        {
+            _reader = reader;
+            _cancellationToken = cancellationToken;
+            // A cancellation wakes a wait for the next block.
+            _wake = cancellationToken.UnsafeRegister(static self => ((ReadAhead)self!).Wake(), this);
+            int bytes = reader.MaxBlockFrames * reader.Format.BlockAlign;
+            _owned = [System.Buffers.ArrayPool<byte>.Shared.Rent(bytes), System.Buffers.ArrayPool<byte>.Shared.Rent(bytes)];
+            foreach (var buffer in _owned) _free.Enqueue(buffer);
+            _thread = new Thread(Run, 256 * 1024) { IsBackground = true, Name = "lumiera-wav-read" };
+            _thread.Start();
+        }
+
+        /// <summary>Waits for the next block and makes it the reader's current one; 0 frames at the end of the data.</summary>
+        /// <exception cref="WavFormatException">The read failed (the data ended early, say): the reader's failure, as it was thrown.</exception>
+        /// <exception cref="OperationCanceledException">The import's token was cancelled.</exception>
+        public int Next()
+        {
+            byte[] buffer;
+            int frames;
+            lock (_gate)
+            {
+                while (_ready is null && _failure is null && !_ended)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    Monitor.Wait(_gate);
+                }
+                if (_ready is null)
+                {
+                    if (_failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_failure);
+                    return 0;
+                }
+                (buffer, frames) = (_ready, _readyFrames);
+                _ready = null;
+                Monitor.PulseAll(_gate);
+            }
+            _current = buffer;
+            _reader.UseBlock(buffer, frames);
+            return frames;
+        }
+
+        /// <summary>The current block is used up: its buffer takes the block after the next.</summary>
+        public void Done()
+        {
+            if (_current is not { } used) return;
+            _current = null;
+            lock (_gate)
+            {
+                _free.Enqueue(used);
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        private void Run()
+        {
+            while (true)
+            {
+                byte[] buffer;
+                lock (_gate)
+                {
+                    while (!_stopped && (_free.Count == 0 || _ready is not null)) Monitor.Wait(_gate);
+                    if (_stopped) return;
+                    buffer = _free.Dequeue();
+                }
+                int frames;
+                try
+                {
+                    frames = _reader.ReadBlockInto(buffer);
+                }
+                catch (Exception e)
+                {
+                    lock (_gate)
+                    {
+                        _failure = e;
+                        Monitor.PulseAll(_gate);
+                    }
+                    return;
+                }
+                lock (_gate)
+                {
+                    if (frames == 0) _ended = true;
+                    else (_ready, _readyFrames) = (buffer, frames);
+                    Monitor.PulseAll(_gate);
+                    if (_ended) return;
+                }
+            }
+        }
+
+        private void Wake()
+        {
+            lock (_gate) Monitor.PulseAll(_gate);
+        }
+
+        public void Dispose()
+        {
+            _wake.Dispose();
+            lock (_gate)
+            {
+                _stopped = true;
+                Monitor.PulseAll(_gate);
+            }
+            _thread.Join();
+            // The reader's current block may be one of them: it is not read again after this.
+            foreach (var buffer in _owned) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>After a failure part-way: removes the sequences, which gives their block groups back to the store.</summary>

@@ -19,7 +19,7 @@ public sealed class WavReader : IDisposable
 
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
-    private readonly byte[] _buffer;
+    private byte[] _buffer;
     private long _framesRead;
     private int _blockFrames;
     private bool _disposed;
@@ -99,13 +99,34 @@ public sealed class WavReader : IDisposable
     /// <exception cref="WavFormatException"><see cref="WavError.DataTruncated"/>: the file ended before its data did.</exception>
     public int ReadBlock(int maxFrames = int.MaxValue)
     {
+        _blockFrames = 0;
+        return _blockFrames = ReadInto(_buffer, maxFrames);
+    }
+
+    /// <summary>
+    /// Reads the next block into <paramref name="buffer"/> (at least <see cref="MaxBlockFrames"/> frames' bytes long) instead
+    /// of the reader's own, leaving the current block as it is: for reading ahead on another thread while the current
+    /// block is decoded. <see cref="UseBlock"/> makes it the current block. Returns the frames read, 0 at the end.
+    /// </summary>
+    /// <exception cref="WavFormatException"><see cref="WavError.DataTruncated"/>: the file ended before its data did.</exception>
+    internal int ReadBlockInto(byte[] buffer) => ReadInto(buffer, int.MaxValue);
+
+    /// <summary>Makes <paramref name="frames"/> frames that <see cref="ReadBlockInto"/> read into <paramref name="buffer"/> the current block.</summary>
+    internal void UseBlock(byte[] buffer, int frames)
+    {
+        if (buffer.Length < frames * Format.BlockAlign) throw new ArgumentException($"A buffer of {buffer.Length} bytes for {frames} frames.", nameof(buffer));
+        _buffer = buffer;
+        _blockFrames = frames;
+    }
+
+    private int ReadInto(byte[] buffer, int maxFrames)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(maxFrames);
         int frames = (int)Math.Min(Math.Min(maxFrames, MaxBlockFrames), FramesLeft);
-        _blockFrames = 0;
         if (frames == 0) return 0;
         int bytes = frames * Format.BlockAlign;
-        int got = WavHeader.ReadUpTo(_stream, _buffer.AsSpan(0, bytes));
+        int got = WavHeader.ReadUpTo(_stream, buffer.AsSpan(0, bytes));
         if (got < bytes)
         {
             long frame = _framesRead + got / Format.BlockAlign;
@@ -113,7 +134,6 @@ public sealed class WavReader : IDisposable
                 $"the data ends at frame {frame} of the {FrameCount} its header says (the file shrank, or the stream ended early).");
         }
         _framesRead += frames;
-        _blockFrames = frames;
         return frames;
     }
 

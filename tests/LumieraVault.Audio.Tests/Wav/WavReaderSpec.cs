@@ -120,6 +120,55 @@ public sealed class WavReaderSpec
         }
     }
 
+    [Theory]
+    [InlineData(7, 3)]   // blocks of 3 frames, the last of 1
+    [InlineData(6, 6)]   // one whole block
+    [InlineData(0, 4)]   // no data
+    public void Blocks_read_into_buffers_of_the_callers_take_turns_as_the_current_block_and_give_what_ReadBlock_gives(int frames, int blockFrames)
+    {
+        var samples = Enumerable.Range(0, 2 * frames).Select(i => (short)(i * 4099 - 20000)).ToArray();
+        byte[] file = Simple(1, 2, 48000, 16, Pcm16(samples));
+        using var plain = Reader(file, bufferBytes: blockFrames * 4);
+        using var ahead = Reader(file, bufferBytes: blockFrames * 4);
+        var buffers = new[] { new byte[blockFrames * 4], new byte[blockFrames * 4 + 5] };
+        int n, turn = 0;
+        // Two blocks read before the first is used: the current block stays until UseBlock names another.
+        int pending = ahead.ReadBlockInto(buffers[0]);
+        do
+        {
+            n = plain.ReadBlock();
+            Assert.Equal(n, pending);
+            if (n == 0) break;
+            var current = buffers[turn];
+            ahead.UseBlock(current, pending);
+            turn ^= 1;
+            pending = ahead.ReadBlockInto(buffers[turn]);
+            Assert.Equal(n, ahead.BlockFrames);
+            for (int c = 0; c < 2; c++)
+            {
+                var expected = new short[n];
+                var got = new short[n];
+                plain.GetChannel(c, expected);
+                ahead.GetChannel(c, got);
+                Assert.Equal(expected, got);
+            }
+        }
+        while (n > 0);
+        Assert.Equal(frames, ahead.Position);
+        Assert.Throws<ArgumentException>(() => ahead.UseBlock(new byte[3], 1));
+    }
+
+    [Fact]
+    public void A_block_read_ahead_past_the_end_of_a_cut_data_chunk_fails_as_truncated()
+    {
+        byte[] whole = Simple(1, 1, 48000, 16, Pcm16(1, 2, 3, 4, 5, 6));
+        // Not seekable, so the header cannot see that the data is cut: the read that reaches the cut does.
+        using var reader = new WavReader(new ForwardOnly(whole[..^4]), bufferBytes: 8);
+        Assert.Equal(4, reader.ReadBlockInto(new byte[8]));
+        var e = Assert.Throws<WavFormatException>(() => reader.ReadBlockInto(new byte[8]));
+        Assert.Equal(WavError.DataTruncated, e.Error);
+    }
+
     [Fact]
     public void Int16_samples_are_refused_for_a_file_that_is_not_16_bit()
     {
@@ -234,5 +283,22 @@ public sealed class WavReaderSpec
         Assert.Equal(path, reader.Path);
         Assert.Equal(2, reader.FrameCount);
         Assert.Equal(TimeSpan.FromSeconds(2.0 / 8000), reader.Duration);
+    }
+
+    /// <summary>A stream that reads forward only, as a pipe does.</summary>
+    private sealed class ForwardOnly(byte[] bytes) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
