@@ -22,6 +22,7 @@ public static class SessionQuick
     private const int History = 100_000;
     private const int Lanes = 16;
     private const int Window = 2_000;
+    private const int StartRounds = 3;
 
     public static IEnumerable<string> Run()
     {
@@ -33,8 +34,29 @@ public static class SessionQuick
             double perSecond = WriteHistory(database);
             yield return $"persec session-acked-modifications {perSecond:F0}";
 
-            var (withSnapshots, undoMs) = StartAndUndo(database);
-            var (withoutSnapshots, _) = StartAndUndo(database, "lumiera.session.use-snapshots = off", undoSteps: 0);
+            // Starts, both ways, in alternating order after one start not counted (the JIT's first run of the recovery,
+            // the database's first open after the writes): medians of three each. One start alone swung from 105 to
+            // 1086 ms between runs.
+            const string noSnapshots = "lumiera.session.use-snapshots = off";
+            StartAndUndo(database, undoSteps: 0, quiet: true);
+            var with = new double[StartRounds];
+            var without = new double[StartRounds];
+            for (int round = 0; round < StartRounds; round++)
+            {
+                if (round % 2 == 0)
+                {
+                    with[round] = StartAndUndo(database, undoSteps: 0).StartMs;
+                    without[round] = StartAndUndo(database, noSnapshots, undoSteps: 0).StartMs;
+                }
+                else
+                {
+                    without[round] = StartAndUndo(database, noSnapshots, undoSteps: 0).StartMs;
+                    with[round] = StartAndUndo(database, undoSteps: 0).StartMs;
+                }
+            }
+            double withSnapshots = QuickHarness.Median(with), withoutSnapshots = QuickHarness.Median(without);
+            Console.Error.WriteLine($"  start medians of {StartRounds}: {withSnapshots:F0} ms from the newest snapshot (rounds {string.Join(", ", with.Select(v => $"{v:F0}"))}), {withoutSnapshots:F0} ms replaying the whole journal ({string.Join(", ", without.Select(v => $"{v:F0}"))})");
+            var (_, undoMs) = StartAndUndo(database);
             // The same steps with an fsync per journal write, for comparison with the default.
             var (_, undoFullMs) = StartAndUndo(database, "lumiera.session.sqlite.synchronous = full");
             yield return $"ms undo-at-100k {undoMs:F3}";
@@ -89,14 +111,14 @@ public static class SessionQuick
     }
 
     /// <summary>Starts on the history (ms), then times undo and redo steps one after the other (median ms).</summary>
-    private static (double StartMs, double UndoMs) StartAndUndo(string database, string overrides = "", int undoSteps = 400)
+    private static (double StartMs, double UndoMs) StartAndUndo(string database, string overrides = "", int undoSteps = 400, bool quiet = false)
     {
         using var system = NewSystem(database, overrides);
         var clock = Stopwatch.StartNew();
         var session = EditorSession.StartAsync(system).GetAwaiter().GetResult();
         double startMs = clock.Elapsed.TotalMilliseconds;
         var view = session.GetViewAsync().GetAwaiter().GetResult();
-        Console.Error.WriteLine($"  start {(overrides.Contains("use-snapshots", StringComparison.Ordinal) ? "replaying the whole journal" : "from the newest snapshot")}, synchronous {SessionConfig.SqliteSynchronousOf(system)}: {startMs:F0} ms to event {view.SequenceNr}, {view.UndoCount} steps to undo");
+        if (!quiet) Console.Error.WriteLine($"  start {(overrides.Contains("use-snapshots", StringComparison.Ordinal) ? "replaying the whole journal" : "from the newest snapshot")}, synchronous {SessionConfig.SqliteSynchronousOf(system)}: {startMs:F0} ms to event {view.SequenceNr}, {view.UndoCount} steps to undo");
         var times = new double[undoSteps];
         for (int i = 0; i < undoSteps / 4 * 2; i++)
         {
