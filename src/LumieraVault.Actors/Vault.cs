@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Akka.Actor;
@@ -24,7 +23,7 @@ public sealed class Vault : IExtension
 {
     private readonly ActorSystem _system;
     private readonly AddressSpace _space;
-    private readonly ConcurrentDictionary<object, byte> _inFlight = new(ReferenceEqualityComparer.Instance);
+    private readonly Unanswered<object> _unanswered = new(FailStopped);
     private readonly ChangeWatcher? _watcher;
     private volatile bool _stopped;
 
@@ -261,14 +260,7 @@ public sealed class Vault : IExtension
     /// <summary>Remembers a request until it is answered, so that a shutdown can answer what the actors could not.</summary>
     private Task<T> Track<T>(TaskCompletionSource<T> reply)
     {
-        _inFlight.TryAdd(reply, 0);
-        reply.Task.ContinueWith(static (_, state) =>
-            {
-                var (vault, key) = ((Vault, object))state!;
-                vault._inFlight.TryRemove(key, out byte _);
-            },
-            (this, (object)reply), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        if (_stopped) FailAll();
+        _unanswered.Track(reply, reply.Task);
         return reply.Task;
     }
 
@@ -280,21 +272,18 @@ public sealed class Vault : IExtension
         _stopped = true;
         _space.Stop();
         _watcher?.Dispose();
-        FailAll();
+        _unanswered.Stop();
         Metrics.Dispose();
     }
 
-    private void FailAll()
+    private static void FailStopped(object pending)
     {
-        foreach (var pending in _inFlight.Keys)
+        switch (pending)
         {
-            switch (pending)
-            {
-                case TaskCompletionSource<Frame> f: f.TrySetException(VaultErrors.Stopped()); break;
-                case TaskCompletionSource<VaultFile> v: v.TrySetException(VaultErrors.Stopped()); break;
-                case TaskCompletionSource<VaultStatistics> s: s.TrySetException(VaultErrors.Stopped()); break;
-                case TaskCompletionSource<bool> b: b.TrySetException(VaultErrors.Stopped()); break;
-            }
+            case TaskCompletionSource<Frame> f: f.TrySetException(VaultErrors.Stopped()); break;
+            case TaskCompletionSource<VaultFile> v: v.TrySetException(VaultErrors.Stopped()); break;
+            case TaskCompletionSource<VaultStatistics> s: s.TrySetException(VaultErrors.Stopped()); break;
+            case TaskCompletionSource<bool> b: b.TrySetException(VaultErrors.Stopped()); break;
         }
     }
 }

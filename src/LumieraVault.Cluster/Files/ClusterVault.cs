@@ -28,7 +28,8 @@ public sealed class ClusterVault : IExtension, IRemoteFiles
     private readonly ActorSystem _system;
     private readonly AddressSpace _detached;
     private readonly IActorRef _requester;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<RemoteRequester.Pending, byte> _inFlight = new(ReferenceEqualityComparer.Instance);
+    private readonly Unanswered<RemoteRequester.Pending> _unanswered = new(static pending =>
+        pending.Fail(new VaultException(VaultError.VaultStopped, "The node shut down before the remote request was answered.") { Path = pending.Key }));
     private long _nextId;
     private volatile bool _stopped;
 
@@ -58,7 +59,7 @@ public sealed class ClusterVault : IExtension, IRemoteFiles
         system.WhenTerminated.ContinueWith(_ =>
         {
             _stopped = true;
-            FailAll();
+            _unanswered.Stop();
             Metrics.Dispose();
         }, TaskScheduler.Default);
     }
@@ -207,26 +208,7 @@ public sealed class ClusterVault : IExtension, IRemoteFiles
     /// </summary>
     private void Send(RemoteRequester.Pending pending)
     {
-        _inFlight.TryAdd(pending, 0);
-        var done = (Task?)pending.Frame?.Task ?? pending.Described!.Task;
-        done.ContinueWith(static (_, state) =>
-            {
-                var (vault, key) = ((ClusterVault, RemoteRequester.Pending))state!;
-                vault._inFlight.TryRemove(key, out byte _);
-            },
-            (this, pending), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        if (_stopped)
-        {
-            FailAll();
-            return;
-        }
-        _requester.Tell(pending);
-    }
-
-    private void FailAll()
-    {
-        foreach (var pending in _inFlight.Keys)
-            pending.Fail(new VaultException(VaultError.VaultStopped, "The node shut down before the remote request was answered.") { Path = pending.Key });
+        if (_unanswered.Track(pending, (Task?)pending.Frame?.Task ?? pending.Described!.Task)) _requester.Tell(pending);
     }
 
     private static TaskCompletionSource<T> NewCompletion<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
