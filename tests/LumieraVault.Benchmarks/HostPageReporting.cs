@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace LumieraVault.Benchmarks;
 
@@ -13,8 +14,9 @@ namespace LumieraVault.Benchmarks;
 /// <para>
 /// For the quick run the reporting is paused, as a benchmark fixes the CPU governor: the reporting order is set one above the
 /// largest block the buddy allocator keeps (no free block is then large enough to report), and put back when the run ends.
-/// Only where the parameter exists and may be written (root); LUMIERA_BENCH_PAGE_REPORTING=on leaves it alone. Should the
-/// run be killed, the order stays raised; the kernel's command line on these machines sets the same value.
+/// Only where the parameter exists and may be written (root); LUMIERA_BENCH_PAGE_REPORTING=on leaves it alone. A run stopped
+/// with Ctrl-C or SIGTERM puts it back too; should it be killed outright, the order stays raised (the kernel's command line
+/// on these machines sets the same value).
 /// </para>
 /// </summary>
 internal sealed class HostPageReporting : IDisposable
@@ -25,6 +27,7 @@ internal sealed class HostPageReporting : IDisposable
 
     private string? _was;
     private bool _alreadyOff;
+    private readonly List<PosixSignalRegistration> _signals = new();
 
     /// <summary>The control of the quick run in progress, if any.</summary>
     public static HostPageReporting? Current { get; private set; }
@@ -65,6 +68,12 @@ internal sealed class HostPageReporting : IDisposable
         if (!Present || Environment.GetEnvironmentVariable("LUMIERA_BENCH_PAGE_REPORTING") == "on") return control;
         control.Set(AboveLargestOrder());
         Current = control;
+        // Put back also when the run is stopped (Ctrl-C, SIGTERM, the terminal closed); the signal then ends the process as usual.
+        if (control.Paused)
+        {
+            foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
+                control._signals.Add(PosixSignalRegistration.Create(signal, _ => control.PutBack()));
+        }
         return control;
     }
 
@@ -152,10 +161,16 @@ internal sealed class HostPageReporting : IDisposable
         }
     }
 
+    private void PutBack()
+    {
+        if (Interlocked.Exchange(ref _was, null) is { } was) Write(was);
+    }
+
     public void Dispose()
     {
-        if (_was is { } was) Write(was);
-        _was = null;
+        PutBack();
+        foreach (var registration in _signals) registration.Dispose();
+        _signals.Clear();
         if (ReferenceEquals(Current, this)) Current = null;
     }
 
