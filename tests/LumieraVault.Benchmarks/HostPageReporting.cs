@@ -42,9 +42,6 @@ internal sealed class HostPageReporting : IDisposable
     /// <summary>Whether reporting is paused by this benchmark now.</summary>
     public bool Paused => _was is not null;
 
-    /// <summary>What the order was before the pause.</summary>
-    public string? PausedFrom => _was;
-
     /// <summary>KiB the guest has reported to its host since it booted; null where it does not report.</summary>
     public static long? ReportedKib
     {
